@@ -12,3 +12,6 @@ export {
   parseEcdsaSignature, encodeEcdsaSignature, isLowS, toLowS, P256_ORDER, P256_SIGNATURE_BYTES_MAX, type EcdsaSignatureParts,
 } from './core/ecdsa-signature.js';
 export { blockHeaderAsn1 } from './core/der.js';
+export * from './tx/index.js';
+export * from './msp/index.js';
+export * from './policy/index.js';

@@ -1,0 +1,25 @@
+/**
+ * Bounds of the protocol package, named and in one place. Relations between
+ * them are asserted at load.
+ */
+import { assert } from './core/assert.js';
+
+/** Largest message any decoder in this package accepts (Fabric's AbsoluteMaxBytes default is 10 MB; a gRPC message default is 100 MiB). */
+export const MESSAGE_BYTES_MAX = 100 * 1024 * 1024;
+/** Largest block a node accepts from another. */
+export const BLOCK_BYTES_MAX = 100 * 1024 * 1024;
+/** Largest envelope (one transaction) accepted for ordering, as Fabric's AbsoluteMaxBytes default. */
+export const ENVELOPE_BYTES_MAX = 10 * 1024 * 1024;
+
+/** Deserialized identities kept per registry; older entries are evicted first. */
+export const IDENTITY_CACHE_ENTRIES_MAX = 10_000;
+
+/** Nesting depth of a policy (AND/OR/OutOf inside each other). */
+export const POLICY_DEPTH_MAX = 32;
+/** Principals in one signature policy. */
+export const POLICY_PRINCIPALS_MAX = 1024;
+/** Characters in a policy string. */
+export const POLICY_SOURCE_CHARS_MAX = 64 * 1024;
+
+assert(ENVELOPE_BYTES_MAX <= BLOCK_BYTES_MAX, 'a block holds at least one envelope');
+assert(BLOCK_BYTES_MAX <= MESSAGE_BYTES_MAX, 'a block fits in a message');

@@ -1,0 +1,2 @@
+// The policy language: parse, evaluate, implicit meta.
+export {};

@@ -1,0 +1,2 @@
+// Messages helpers: txId, proposals, endorsements, transactions, blocks. Filled by the tx work.
+export {};

@@ -1,0 +1,1 @@
+export { runScenarioFile, rewriteRequested, type ScenarioCase } from './datadriven.js';

@@ -9,7 +9,7 @@ export {
   generateSigningKeyPair, importPrivateKey, importPublicKey, signMessage, verifySignature, isValidSignature, type SigningKeyPair,
 } from './crypto/ecdsa.js';
 export {
-  parseEcdsaSignature, encodeEcdsaSignature, isLowS, toLowS, P256_ORDER, P256_SIGNATURE_BYTES_MAX, type EcdsaSignatureParts,
+  parseEcdsaSignature, encodeEcdsaSignature, isLowS, isLowSSignature, toLowS, P256_ORDER, P256_SIGNATURE_BYTES_MAX, type EcdsaSignatureParts,
 } from './core/ecdsa-signature.js';
 export { blockHeaderAsn1 } from './core/der.js';
 export * from './tx/index.js';

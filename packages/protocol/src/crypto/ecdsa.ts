@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { SignatureError } from '../errors.js';
-import { isLowS, parseEcdsaSignature, toLowS } from '../core/ecdsa-signature.js';
+import { isLowSSignature, toLowS } from '../core/ecdsa-signature.js';
 
 const CURVE = 'prime256v1';
 
@@ -78,8 +78,7 @@ export function signMessage(privateKey: KeyObject, message: Uint8Array): Uint8Ar
  * @throws SignatureError SIGNATURE_MALFORMED, SIGNATURE_HIGH_S, SIGNATURE_INVALID
  */
 export function verifySignature(publicKey: KeyObject, message: Uint8Array, signature: Uint8Array): void {
-  const { s } = parseEcdsaSignature(signature);
-  if (!isLowS(s)) throw new SignatureError('SIGNATURE_HIGH_S', 'signature is not in low-S form', {});
+  if (!isLowSSignature(signature)) throw new SignatureError('SIGNATURE_HIGH_S', 'signature is not in low-S form', {});
   if (!nodeVerify('sha256', message, publicKey, signature)) {
     throw new SignatureError('SIGNATURE_INVALID', 'signature does not verify', {});
   }

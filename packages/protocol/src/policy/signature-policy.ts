@@ -73,7 +73,8 @@ export class SignaturePolicy implements Policy {
   readonly envelope: common.ISignaturePolicyEnvelope;
   private readonly principals: readonly common.IMSPPrincipal[];
   private readonly compiled: CompiledSignaturePolicy;
-  private readonly rule: SignaturePolicyRule;
+  /** The rule as data (principal indexes into envelope.identities). */
+  readonly rule: SignaturePolicyRule;
 
   /** @throws PolicyError POLICY_INVALID for an envelope whose rule is malformed or names missing principals */
   constructor(envelope: common.ISignaturePolicyEnvelope) {

@@ -12,6 +12,13 @@ export type ProtocolErrorCode =
   | 'MISSING_FIELD'
   | 'WRONG_HEADER_TYPE'
   | 'TXID_MISMATCH'
+  | 'INTEGER_OUT_OF_RANGE'
+  | 'INVALID_FIELD'
+  | 'PROPOSAL_HASH_MISMATCH'
+  | 'DATA_HASH_MISMATCH'
+  | 'RESPONSE_MISMATCH'
+  | 'RESPONSE_NOT_SUCCESSFUL'
+  | 'CREATOR_MISMATCH'
   // signatures and keys
   | 'SIGNATURE_MALFORMED'
   | 'SIGNATURE_HIGH_S'
@@ -29,7 +36,9 @@ export type ProtocolErrorCode =
   | 'CERT_IS_CA'
   | 'CERT_KEY_UNSUPPORTED'
   | 'NODE_OU_INVALID'
+  | 'OU_UNKNOWN'
   | 'ROLE_MISMATCH'
+  | 'KEY_MISMATCH'
   // MSP definitions and folders
   | 'MSP_CONFIG_INVALID'
   | 'MSP_FOLDER_INVALID'
@@ -53,7 +62,10 @@ export class AllianceError<C extends string = string> extends Error {
 }
 
 /** Bytes that are not the message they claim to be (truncated, mistyped, oversized, missing parts). */
-export class DecodeError extends AllianceError<'MALFORMED_MESSAGE' | 'MESSAGE_TOO_LARGE' | 'MISSING_FIELD' | 'WRONG_HEADER_TYPE' | 'TXID_MISMATCH'> {}
+export class DecodeError extends AllianceError<
+  | 'MALFORMED_MESSAGE' | 'MESSAGE_TOO_LARGE' | 'MISSING_FIELD' | 'WRONG_HEADER_TYPE' | 'TXID_MISMATCH' | 'INTEGER_OUT_OF_RANGE'
+  | 'INVALID_FIELD' | 'PROPOSAL_HASH_MISMATCH' | 'DATA_HASH_MISMATCH' | 'RESPONSE_MISMATCH' | 'RESPONSE_NOT_SUCCESSFUL' | 'CREATOR_MISMATCH'
+> {}
 
 /** A signature or key that cannot be used or does not verify. */
 export class SignatureError extends AllianceError<'SIGNATURE_MALFORMED' | 'SIGNATURE_HIGH_S' | 'SIGNATURE_INVALID' | 'KEY_INVALID' | 'KEY_UNSUPPORTED'> {}
@@ -61,7 +73,7 @@ export class SignatureError extends AllianceError<'SIGNATURE_MALFORMED' | 'SIGNA
 /** An identity that is malformed, unknown, or not valid under its MSP. */
 export class IdentityError extends AllianceError<
   | 'IDENTITY_MALFORMED' | 'MSP_UNKNOWN' | 'CERT_MALFORMED' | 'CERT_UNKNOWN_CA' | 'CERT_EXPIRED' | 'CERT_NOT_YET_VALID'
-  | 'CERT_REVOKED' | 'CERT_IS_CA' | 'CERT_KEY_UNSUPPORTED' | 'NODE_OU_INVALID' | 'ROLE_MISMATCH'
+  | 'CERT_REVOKED' | 'CERT_IS_CA' | 'CERT_KEY_UNSUPPORTED' | 'NODE_OU_INVALID' | 'OU_UNKNOWN' | 'ROLE_MISMATCH' | 'KEY_MISMATCH'
 > {}
 
 /** An MSP definition or folder that cannot be used, or material that would be overwritten. */

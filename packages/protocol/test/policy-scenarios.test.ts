@@ -7,16 +7,11 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  AllianceError, ImplicitMetaPolicy, SignaturePolicy, compilePolicyString, evaluateSignedData, isImplicitMetaString,
-  readRolePrincipal, validIdentities, type Policy, type SignedData, type SignaturePolicyRule,
+  AllianceError, ImplicitMetaPolicy, MspRegistry, compilePolicyString, createRootCa, createSigningIdentity, evaluateSignedData,
+  isImplicitMetaString, issueCertificate, issueCrl, readRolePrincipal, validIdentities, type CertificateAuthority, type MspDefinition,
+  type Policy, type SignaturePolicy, type SignaturePolicyRule, type SignedData, type SigningIdentity,
 } from '../src/index.js';
 import { runScenarioFile, type ScenarioCase } from '../src/testing/index.js';
-import { createRootCa, issueCertificate, type CertificateAuthority } from '../src/msp/certificate-issuer.js';
-import { issueCrl } from '../src/msp/crl-issuer.js';
-import { createSigningIdentity } from '../src/msp/identity.js';
-import { MspRegistry } from '../src/msp/msp-registry.js';
-import type { MspDefinition } from '../src/msp/msp-definition.js';
-import type { SigningIdentity } from '../src/msp/types.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const T0 = Date.UTC(2026, 0, 1);

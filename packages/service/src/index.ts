@@ -1,2 +1,2 @@
-// Populated by its issue; see this package's README for what it owns.
-export {};
+// @alliance/service: processes, networking, gateway and the alliance CLI.
+export { cryptoGenerate, formatCryptoReport, DEMO_CONSORTIUM, DEMO_NETWORK_DIR, type CryptoGenerateOptions } from './crypto-command.js';

@@ -13,6 +13,11 @@ export interface Identity {
   readonly mspId: string;
   /** The encoded msp.SerializedIdentity this identity was read from (or would serialize to). */
   readonly serialized: Uint8Array;
+  /**
+   * The certificate in Fabric's form: a high-S ECDSA signature is rewritten
+   * low-S (Fabric's MSP sanitizes certificates so), otherwise the DER as
+   * received. Two encodings of one certificate are therefore one identity.
+   */
   readonly certificatePem: string;
   readonly certificateDer: Uint8Array;
   /** Built once per identity: verifying with a cached KeyObject is 3x faster than rebuilding it. */

@@ -1,0 +1,59 @@
+/**
+ * The one door through which bytes from outside become messages. protobufjs
+ * throws RangeError, TypeError or Error (truncation, bad wire types, invalid
+ * UTF-8, nesting too deep); callers see only DecodeError, with the message
+ * name and whatever facts the caller adds (a Fabric validation code, an index).
+ */
+import { DecodeError } from '../errors.js';
+import { MESSAGE_BYTES_MAX } from '../constants.js';
+import { assert } from '../core/assert.js';
+
+/** A generated message class, as far as decoding needs it. */
+export interface DecodableType<T> {
+  decode(bytes: Uint8Array): T;
+}
+
+/**
+ * Decodes `bytes` as the message `name` (e.g. 'common.Payload').
+ * @throws DecodeError MESSAGE_TOO_LARGE above `bytesMax`, MALFORMED_MESSAGE for anything protobufjs refuses
+ */
+export function decodeMessage<T>(
+  type: DecodableType<T>,
+  bytes: Uint8Array,
+  name: string,
+  bytesMax: number = MESSAGE_BYTES_MAX,
+  details: Readonly<Record<string, unknown>> = {},
+): T {
+  if (bytes.length > bytesMax) {
+    throw new DecodeError('MESSAGE_TOO_LARGE', `${name} of ${bytes.length} bytes exceeds ${bytesMax}`, {
+      ...details, message: name, bytes: bytes.length, bytesMax,
+    });
+  }
+  try {
+    return type.decode(bytes);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new DecodeError('MALFORMED_MESSAGE', `${name} does not decode: ${reason}`, { ...details, message: name }, { cause });
+  }
+}
+
+/** A generated message class: what decoding instantiates for every nested message. */
+export type MessageClass<T> = abstract new (...args: never[]) => T;
+
+/**
+ * A nested message of a decoded message, typed as the class it is at run time
+ * (protobufjs declares nested fields as plain property bags).
+ */
+export function nested<T>(type: MessageClass<T>, value: unknown): T | undefined {
+  if (value === null || value === undefined) return undefined;
+  assert(value instanceof type, 'protobufjs decodes nested messages as class instances');
+  return value;
+}
+
+/** As `nested`, for a repeated field. */
+export function nestedList<T>(type: MessageClass<T>, values: readonly unknown[] | null | undefined): T[] {
+  return (values ?? []).map((v) => {
+    assert(v instanceof type, 'protobufjs decodes nested messages as class instances');
+    return v;
+  });
+}

@@ -6,19 +6,12 @@ import {
   SignatureError, P256_ORDER, encodeEcdsaSignature, generateSigningKeyPair, importPrivateKey, importPublicKey,
   isLowS, isValidSignature, parseEcdsaSignature, sha256, signMessage, toLowS, verifySignature,
 } from '../src/index.js';
+import { codeOf as errorCode } from './fixtures/errors.js';
 
 const { privateKey, publicKey } = generateSigningKeyPair();
 const message = new TextEncoder().encode('the bytes as received');
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SignatureError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown): string | undefined => errorCode(SignatureError, fn);
 
 describe('ECDSA P-256 signatures', () => {
   it('signs low-S and verifies', () => {

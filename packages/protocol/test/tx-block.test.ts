@@ -8,20 +8,13 @@ import {
 } from '../src/index.js';
 import { createTxIdentity } from './fixtures/tx-identity.js';
 import { sampleIdentities, sampleTransaction } from './fixtures/tx-sample.js';
+import { thrown } from './fixtures/errors.js';
 
 const ids = await sampleIdentities();
 const orderer = await createTxIdentity({ mspId: 'OrdererMSP', commonName: 'orderer0.example.com', organizationalUnit: 'orderer' });
 const envelopes = [sampleTransaction(ids).envelopeBytes, sampleTransaction(ids).envelopeBytes, sampleTransaction(ids).envelopeBytes];
 
-function failure(fn: () => unknown): DecodeError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DecodeError) return e;
-    throw e;
-  }
-  throw new Error('expected a DecodeError');
-}
+const failure = (fn: () => unknown): DecodeError => thrown(DecodeError, fn);
 
 /** The header DER built by an independent encoder (asn1js). */
 function independentHeaderDer(number: bigint, previousHash: Uint8Array, dataHash: Uint8Array): Uint8Array {

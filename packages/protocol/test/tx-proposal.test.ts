@@ -5,18 +5,11 @@ import {
   transactionProposalHash, verifySignature,
 } from '../src/index.js';
 import { sampleIdentities } from './fixtures/tx-sample.js';
+import { codeOf as errorCode } from './fixtures/errors.js';
 
 const ids = await sampleIdentities();
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DecodeError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown): string | undefined => errorCode(DecodeError, fn);
 
 function spec(extra: Partial<Parameters<typeof buildProposal>[0]> = {}): Parameters<typeof buildProposal>[0] {
   return {

@@ -6,19 +6,12 @@ import {
   verifySignature,
 } from '../src/index.js';
 import { sampleIdentities, sampleResults, sampleTransaction } from './fixtures/tx-sample.js';
+import { thrown } from './fixtures/errors.js';
 
 const ids = await sampleIdentities();
 const C = protos.TxValidationCode;
 
-function failure(fn: () => unknown): DecodeError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DecodeError) return e;
-    throw e;
-  }
-  throw new Error('expected a DecodeError');
-}
+const failure = (fn: () => unknown): DecodeError => thrown(DecodeError, fn);
 
 interface Craft {
   type?: number;

@@ -14,6 +14,16 @@ export interface DecodableType<T> {
 }
 
 /**
+ * Facts added to a decode error, or a function that makes them: hot paths
+ * pass a function so nothing is built unless the decode fails.
+ */
+export type ErrorDetails = Readonly<Record<string, unknown>> | (() => Readonly<Record<string, unknown>>);
+
+function detailsOf(details: ErrorDetails): Readonly<Record<string, unknown>> {
+  return typeof details === 'function' ? details() : details;
+}
+
+/**
  * Decodes `bytes` as the message `name` (e.g. 'common.Payload').
  * @throws DecodeError MESSAGE_TOO_LARGE above `bytesMax`, MALFORMED_MESSAGE for anything protobufjs refuses
  */
@@ -22,18 +32,18 @@ export function decodeMessage<T>(
   bytes: Uint8Array,
   name: string,
   bytesMax: number = MESSAGE_BYTES_MAX,
-  details: Readonly<Record<string, unknown>> = {},
+  details: ErrorDetails = {},
 ): T {
   if (bytes.length > bytesMax) {
     throw new DecodeError('MESSAGE_TOO_LARGE', `${name} of ${bytes.length} bytes exceeds ${bytesMax}`, {
-      ...details, message: name, bytes: bytes.length, bytesMax,
+      ...detailsOf(details), message: name, bytes: bytes.length, bytesMax,
     });
   }
   try {
     return type.decode(bytes);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new DecodeError('MALFORMED_MESSAGE', `${name} does not decode: ${reason}`, { ...details, message: name }, { cause });
+    throw new DecodeError('MALFORMED_MESSAGE', `${name} does not decode: ${reason}`, { ...detailsOf(details), message: name }, { cause });
   }
 }
 

@@ -52,12 +52,12 @@ function parseNamespace(
   ns: rwset.NsReadWriteSet, index: number, bytesMax: number, details: Readonly<Record<string, unknown>>,
 ): NamespaceReadWriteSet {
   const { namespace } = ns;
-  const kvRwSet = decodeMessage(kvrwset.KVRWSet, ns.rwset, 'kvrwset.KVRWSet', bytesMax, { ...details, namespace, index });
+  const kvRwSet = decodeMessage(kvrwset.KVRWSet, ns.rwset, 'kvrwset.KVRWSet', bytesMax, () => ({ ...details, namespace, index }));
   const collectionHashedRwSets = nestedList(rwset.CollectionHashedReadWriteSet, ns.collectionHashedRwset).map((c) => ({
     collectionName: c.collectionName,
-    hashedRwSet: decodeMessage(kvrwset.HashedRWSet, c.hashedRwset, 'kvrwset.HashedRWSet', bytesMax, {
+    hashedRwSet: decodeMessage(kvrwset.HashedRWSet, c.hashedRwset, 'kvrwset.HashedRWSet', bytesMax, () => ({
       ...details, namespace, collection: c.collectionName,
-    }),
+    })),
     pvtRwSetHash: c.pvtRwsetHash,
   }));
   return {

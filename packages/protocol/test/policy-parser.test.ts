@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  PolicyParseError, common, formatSignaturePolicy, parseSignaturePolicy, signaturePolicyFromString, policyFromString,
+  PolicyError, PolicyParseError, SignaturePolicy, compilePolicy, common, formatSignaturePolicy, parseSignaturePolicy, signaturePolicyFromString, policyFromString,
   implicitMetaFromString, readRolePrincipal,
 } from '../src/index.js';
 
@@ -115,5 +115,19 @@ describe('policy language', () => {
     expect(policyFromString('ANY Readers').type).toBe(common.Policy.PolicyType.IMPLICIT_META);
     expect(policyFromString("OR('A.member')").type).toBe(common.Policy.PolicyType.SIGNATURE);
     expect(() => implicitMetaFromString('SOME Readers')).toThrow(PolicyParseError);
+  });
+
+  it('refuses envelopes whose rules name missing principals, and any bytes that are not an envelope, with PolicyError', () => {
+    const bad = common.SignaturePolicyEnvelope.encode({ rule: { nOutOf: { n: 1, rules: [{ signedBy: 3 }] } }, identities: [] }).finish();
+    expect(() => SignaturePolicy.fromBytes(bad)).toThrow(PolicyError);
+    expect(() => compilePolicy({ type: 99, value: new Uint8Array() })).toThrow(PolicyError);
+    expect(() => compilePolicy({ type: common.Policy.PolicyType.IMPLICIT_META, value: new Uint8Array([0x0a, 0x03, 0x41]) })).toThrow(PolicyError);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      try {
+        SignaturePolicy.fromBytes(bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(PolicyError);
+      }
+    }), { numRuns: 2000 });
   });
 });

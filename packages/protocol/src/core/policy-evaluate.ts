@@ -11,6 +11,7 @@
  * Pure: no I/O.
  */
 import { PolicyError } from '../errors.js';
+import { POLICY_DEPTH_MAX } from '../constants.js';
 import type { SignaturePolicyRule } from './policy-rule.js';
 
 /** Whether identity `identity` (an index into the evaluated set) satisfies principal `principal`. */
@@ -22,7 +23,7 @@ export type CompiledSignaturePolicy = (identityCount: number, satisfies: Satisfi
 type Gate = (satisfies: SatisfiesPrincipal, used: boolean[]) => boolean;
 
 function compileRule(rule: SignaturePolicyRule, principalCount: number, depth: number): Gate {
-  if (depth > 64) throw new PolicyError('POLICY_INVALID', 'signature policy is nested too deeply', { depth });
+  if (depth > POLICY_DEPTH_MAX) throw new PolicyError('POLICY_INVALID', `signature policy is nested deeper than ${POLICY_DEPTH_MAX}`, { depth });
   if (rule.kind === 'signedBy') {
     const { index } = rule;
     if (!Number.isInteger(index) || index < 0 || index >= principalCount) {

@@ -5,6 +5,7 @@
  */
 import { common } from '../messages.js';
 import { PolicyError } from '../errors.js';
+import { POLICY_DEPTH_MAX } from '../constants.js';
 import { parseSignaturePolicy, formatSignaturePolicy } from '../core/policy-parser.js';
 import { compileSignaturePolicy, type CompiledSignaturePolicy } from '../core/policy-evaluate.js';
 import { PRINCIPAL_ROLES, type PrincipalRole, type RolePrincipal, type SignaturePolicyRule } from '../core/policy-rule.js';
@@ -47,7 +48,7 @@ export function signaturePolicyFromString(source: string): common.SignaturePolic
 }
 
 function ruleFromProto(rule: common.ISignaturePolicy | null | undefined, depth: number): SignaturePolicyRule {
-  if (!rule || depth > 64) throw new PolicyError('POLICY_INVALID', 'signature policy has an empty or too deeply nested rule', { depth });
+  if (!rule || depth > POLICY_DEPTH_MAX) throw new PolicyError('POLICY_INVALID', 'signature policy has an empty or too deeply nested rule', { depth });
   if (rule.nOutOf) {
     const n = rule.nOutOf.n ?? 0;
     return { kind: 'nOutOf', n, rules: (rule.nOutOf.rules ?? []).map((r) => ruleFromProto(r, depth + 1)) };

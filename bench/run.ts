@@ -54,7 +54,9 @@ async function runSuite(suite: string, timeMs: number, filter: string | undefine
       rows.push({
         file: `${suite}/${file.replace(/\.js$/, '.ts')}`,
         name: c.name,
-        opsPerSec: Math.round(r.throughput.mean * opsPerCall),
+        // 1 / mean latency: tinybench's throughput.mean averages per-sample 1/latency, which overstates
+        // the rate when latency varies (a case with occasional stalls).
+        opsPerSec: Math.round((1000 / r.latency.mean) * opsPerCall),
         meanUs: round(r.latency.mean * 1000),
         p99Us: round(r.latency.p99 * 1000),
         samples: r.latency.samplesCount,

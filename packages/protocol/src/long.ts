@@ -18,6 +18,8 @@ const NANOS_PER_MS = 1_000_000;
  */
 export function longToNumber(value: number | Long | null | undefined, field = 'value'): number {
   if (value === null || value === undefined) return 0;
+  // Fast path, the common case (versions, block numbers): non-negative and below 2^53.
+  if (typeof value !== 'number' && (value.unsigned || value.high >= 0) && (value.high >>> 0) < 0x200000) return value.toNumber();
   const n = typeof value === 'number' ? value : value.toNumber();
   // toNumber rounds above 2^53: judge the exact value, not the rounded one.
   const safe = typeof value === 'number'

@@ -1,0 +1,1 @@
+export { TestChannel, type TestChannelOptions, type TestOrg, type TxSpec, type TestTx } from './test-channel.js';

@@ -38,3 +38,4 @@ export {
   type BlockFileSpan, type BlockFileStore, type BlockFileTorn, type BlockFileTornReason, type FsBlockFileStoreOptions,
   type MemoryBlockFileStoreOptions, type TornAppend,
 } from './store/block-files.js';
+export { verifyLedger, verifyLedgerStores, type LedgerVerification } from './verify-ledger.js';

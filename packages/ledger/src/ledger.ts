@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import {
-  blockSignaturesSignedData, common, evaluateSignedData, MspRegistry, protos, type Identity, type IdentityDeserializer, type Policy,
+  blockSignaturesSignedData, common, evaluateSignedData, MspRegistry, protos, type IdentityDeserializer, type Policy,
 } from '@alliance/protocol';
 import { channelConfigOfEnvelope, channelPolicy, type LedgerChannelConfig } from './channel-config.js';
 import { blockEffects, commitBatch } from './commit/apply-block.js';
@@ -27,6 +27,7 @@ import { CommitNotifier } from './events/commit-notifier.js';
 import { LedgerReader } from './query/ledger-reader.js';
 import { configAt, recoverLedger, readSavepoint } from './recovery.js';
 import { blockTimeOf } from './block-time.js';
+import { ignoreExpiry } from './block-signers.js';
 import { FsBlockFileStore, type BlockFileStore } from './store/block-files.js';
 import type { KvStore } from './store/kv-store.js';
 import { LevelKvStore } from './store/level-kv-store.js';
@@ -287,22 +288,6 @@ export class Ledger extends LedgerReader {
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
-}
-
-/**
- * Orderer block signatures are judged without certificate expiry, as
- * Fabric's MSP judges them: a node catching up years later must still
- * accept old blocks, and a renewed orderer certificate must count at once.
- * Chains, revocation and roles still count. (Transactions are judged at
- * their own timestamps, expiry included.)
- */
-function ignoreExpiry(registry: MspRegistry): IdentityDeserializer {
-  const at = (identity: Identity): number => Math.min(Math.max(0, identity.notBeforeMs), identity.notAfterMs);
-  return {
-    deserialize: (bytes) => registry.deserialize(bytes),
-    validate: (identity) => registry.validate(identity, at(identity)),
-    satisfiesPrincipal: (identity, principal) => registry.satisfiesPrincipal(identity, principal, at(identity)),
-  };
 }
 
 function compileConfig(config: LedgerChannelConfig, options: LedgerOptions): ConfigState {

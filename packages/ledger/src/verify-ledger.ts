@@ -10,6 +10,7 @@ import path from 'node:path';
 import { blockSignaturesSignedData, evaluateSignedData, MspRegistry, parseBlock } from '@alliance/protocol';
 import { channelConfigOfEnvelope, channelPolicy, type LedgerChannelConfig } from './channel-config.js';
 import { LedgerError } from './errors.js';
+import { ignoreExpiry } from './block-signers.js';
 import { applyDurableBlock, initialSavepoint, readSavepoint } from './recovery.js';
 import { FsBlockFileStore, type BlockFileStore } from './store/block-files.js';
 import type { KvReader, KvStore } from './store/kv-store.js';
@@ -82,8 +83,7 @@ export async function verifyLedgerStores(kv: KvStore, files: BlockFileStore): Pr
       if (n > 0) {
         if (!config || !registry) return fail('no channel configuration before this block');
         const ok = evaluateSignedData(channelPolicy(config, 'BlockValidation'), blockSignaturesSignedData(parsed.block), {
-          deserializer: { deserialize: (b) => registry!.deserialize(b), validate: (i) => registry!.validate(i, i.notBeforeMs), satisfiesPrincipal: (i, p) => registry!.satisfiesPrincipal(i, p, i.notBeforeMs) },
-          atMs: 0,
+          deserializer: ignoreExpiry(registry), atMs: 0,
         });
         if (!ok) return fail(`block ${n} is not signed as the BlockValidation policy requires`);
       }

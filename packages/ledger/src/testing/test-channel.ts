@@ -51,6 +51,8 @@ export interface TxSpec {
   readonly timestampMs?: number;
   readonly event?: { readonly name: string; readonly payload: Uint8Array };
   readonly chaincodeVersion?: string;
+  /** Build the transaction for another channel id (same identities). */
+  readonly channelId?: string;
 }
 
 /** A built transaction: its envelope and id. */
@@ -136,7 +138,7 @@ export class TestChannel {
     const creator = spec.creator ?? this.orgs[0]!.client;
     const endorsers = spec.endorsers ?? this.orgs.map((o) => o.peer);
     const unsigned = buildProposal({
-      channelId: this.channelId, chaincodeName: namespace, functionName: 'invoke', args: [],
+      channelId: spec.channelId ?? this.channelId, chaincodeName: namespace, functionName: 'invoke', args: [],
       creator: creator.serialized, timestampMs: spec.timestampMs ?? this.nowMs,
     });
     const proposal = parseSignedProposal(signProposal(unsigned, creator).signedProposalBytes);

@@ -22,14 +22,21 @@ import { FileBlockDesign, LevelOnlyDesign, type BlockStoreDesign } from './block
 
 const PREFILL_BLOCKS = 120;
 const READ_SEED = 3;
-// The runner has no teardown and drops the cases after running them; held
-// here, the stores' file handles are not closed by the garbage collector
-// (which Node warns about) before the process exits.
+// Held here until teardown, so the stores' file handles are not closed by
+// the garbage collector (which Node warns about).
 const openDesigns: BlockStoreDesign[] = [];
+let storesRoot = '';
+
+/** After the cases: close the stores (LevelDB finishes its compactions), so they do not run on into later files' timings, and remove them. */
+export async function teardown(): Promise<void> {
+  for (const d of openDesigns.splice(0)) await d.close();
+  if (storesRoot) rmSync(storesRoot, { recursive: true, force: true });
+}
 
 export default async function setup(): Promise<BenchCase[]> {
   const root = mkdtempSync(path.join(tmpdir(), 'alliance-block-store-'));
-  // The runner has no teardown; the stores hold ~1.5 GB, so remove them on any normal exit.
+  storesRoot = root;
+  // The stores hold ~1.5 GB: removed by teardown, or on any normal exit before it.
   process.on('exit', () => rmSync(root, { recursive: true, force: true }));
   const designs: BlockStoreDesign[] = [
     await LevelOnlyDesign.open(path.join(root, 'a')),

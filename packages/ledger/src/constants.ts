@@ -1,3 +1,4 @@
+import { limits } from '@alliance/protocol';
 /**
  * Bounds of the ledger package, named and in one place; relations asserted at load.
  */
@@ -24,10 +25,17 @@ import { assert as kvAssert } from './core/assert.js';
 
 /** Largest key a KvStore accepts. Ledger keys are a prefix, a namespace and a contract key; LevelDB copes with more, but long keys bloat every index block. */
 export const KV_KEY_BYTES_MAX = 4 * 1024;
-/** Largest value: holds a whole block stored as one value (Fabric's AbsoluteMaxBytes is 10 MB) with room for metadata. */
-export const KV_VALUE_BYTES_MAX = 16 * 1024 * 1024;
-/** Key and value bytes in one atomic batch: one block's commit (block, index, state, history, savepoint). */
-export const KV_BATCH_BYTES_MAX = 64 * 1024 * 1024;
+/**
+ * Largest value: a state record (a value from one block with metadata that
+ * may come from another), so any valid transaction's write fits.
+ */
+export const KV_VALUE_BYTES_MAX = 2 * limits.BLOCK_BYTES_MAX;
+/**
+ * Key and value bytes in one atomic batch: one block's commit (index, state,
+ * history, savepoint; the block itself goes to the block files). Its state
+ * records come from the block (and committed metadata), so this always fits.
+ */
+export const KV_BATCH_BYTES_MAX = 4 * limits.BLOCK_BYTES_MAX;
 /** Operations in one atomic batch. */
 export const KV_BATCH_OPS_MAX = 1 << 20;
 /** Keys in one getMany call; callers with more split them. */
@@ -41,6 +49,7 @@ export const KV_CHUNK_BYTES_MAX = 1024 * 1024;
 export const KV_MEMORY_UNSYNCED_BATCHES_MAX = 1024;
 
 kvAssert(KV_KEY_BYTES_MAX + KV_VALUE_BYTES_MAX <= KV_BATCH_BYTES_MAX, 'a batch holds at least one largest entry');
+kvAssert(limits.BLOCK_BYTES_MAX + 64 * 1024 * 1024 <= KV_BATCH_BYTES_MAX, "a block's index, state and history entries fit one batch");
 kvAssert(KV_CHUNK_ENTRIES_DEFAULT <= KV_CHUNK_ENTRIES_MAX, 'the default chunk is allowed');
 kvAssert(KV_KEY_BYTES_MAX <= KV_CHUNK_BYTES_MAX, 'a chunk holds at least one key');
 

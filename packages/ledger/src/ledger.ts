@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import {
-  blockSignaturesSignedData, common, evaluateSignedData, MspRegistry, protos, type IdentityDeserializer, type Policy,
+  AllianceError, blockSignaturesSignedData, common, DecodeError, evaluateSignedData, MspRegistry, protos, type IdentityDeserializer, type Policy,
 } from '@alliance/protocol';
 import { channelConfigOfEnvelope, channelPolicy, type LedgerChannelConfig } from './channel-config.js';
 import { blockEffects, commitBatch } from './commit/apply-block.js';
@@ -49,7 +49,7 @@ export interface LedgerOptions {
   readonly endorsementValidator?: (config: LedgerChannelConfig) => EndorsementValidator;
   /** Whether a config transaction after genesis is acceptable; default: yes, once its creator's signature verified. */
   readonly configValidator?: ConfigTxValidator;
-  /** Signature worker threads; default: the machine's cores. */
+  /** Signature worker threads; default: the machine's cores; 0 checks on the calling thread (deterministic simulations). */
   readonly workers?: number;
 }
 
@@ -194,7 +194,14 @@ export class Ledger extends LedgerReader {
     }
     const cs = this.configState;
     if (!cs) throw new Error('assertion failed: a ledger past genesis has a configuration');
-    const signed = blockSignaturesSignedData(prepared.parsed.block);
+    let signed;
+    try {
+      signed = blockSignaturesSignedData(prepared.parsed.block);
+    } catch (err) {
+      // The SIGNATURES metadata slot is not covered by the data hash: any bytes may arrive there.
+      if (err instanceof DecodeError) throw new LedgerError('BLOCK_MALFORMED', `block ${n}'s signatures do not decode: ${err.message}`, { number: n }, { cause: err });
+      throw err;
+    }
     if (!evaluateSignedData(cs.blockValidation, signed, { deserializer: cs.blockSigners, atMs: 0 })) {
       throw new LedgerError('BLOCK_SIGNATURE_INVALID', `block ${n} is not signed as the channel's BlockValidation policy requires`, { number: n });
     }
@@ -229,6 +236,7 @@ export class Ledger extends LedgerReader {
           configValidator: this.options.configValidator ?? (() => ({ code: TxValidationCode.VALID })),
           committedMetadata: (ns, key) => cache.metadata(ns, key),
         }));
+        this.checkConfigTxs(prepared, codes, reasons, cs);
       }
       const effects = await blockEffects(this.kv, prepared, codes, reasons, this.savepoint.commitHash, cache);
       const encoded = encodeBlockWithSpans(prepared.parsed.block.header!, prepared.parsed.envelopes, effects.metadata);
@@ -256,6 +264,32 @@ export class Ledger extends LedgerReader {
       this.broken ??= err instanceof LedgerError ? err
         : new LedgerError('STORE_WRITE_FAILED', `committing block ${prepared.number} failed; reopen the ledger: ${(err as Error).message}`, { number: prepared.number }, { cause: err });
       throw this.broken;
+    }
+  }
+
+  /**
+   * A CONFIG transaction still VALID must carry a configuration this
+   * ledger can run on: it decodes, names this channel and compiles (MSPs,
+   * policies); else it is INVALID_CONFIG_TRANSACTION, as a Fabric peer marks
+   * a config update it cannot apply. Without this check one such
+   * transaction, signed by any member, stopped the ledger for good: its
+   * block was durable before the configuration failed to decode, and every
+   * reopen failed on it again.
+   */
+  private checkConfigTxs(prepared: PreparedBlock, codes: number[], reasons: string[], cs: ConfigState): void {
+    for (const tx of prepared.txs) {
+      if (tx.type !== common.HeaderType.CONFIG || codes[tx.index] !== TxValidationCode.VALID) continue;
+      try {
+        const config = channelConfigOfEnvelope(tx.envelope);
+        if (config.channelId !== cs.config.channelId) {
+          throw new LedgerError('BLOCK_MALFORMED', `the configuration is for channel ${config.channelId}, not ${cs.config.channelId}`, {});
+        }
+        compileConfig(config, this.options);
+      } catch (err) {
+        if (!(err instanceof AllianceError)) throw err;
+        codes[tx.index] = TxValidationCode.INVALID_CONFIG_TRANSACTION;
+        reasons[tx.index] = `the configuration cannot be applied: ${err.message}`;
+      }
     }
   }
 

@@ -7,7 +7,7 @@
  * on disk. Reports the first divergence precisely; changes nothing.
  */
 import path from 'node:path';
-import { blockSignaturesSignedData, evaluateSignedData, MspRegistry, parseBlock } from '@alliance/protocol';
+import { blockSignaturesSignedData, DecodeError, evaluateSignedData, MspRegistry, parseBlock } from '@alliance/protocol';
 import { channelConfigOfEnvelope, channelPolicy, type LedgerChannelConfig } from './channel-config.js';
 import { LedgerError } from './errors.js';
 import { ignoreExpiry } from './block-signers.js';
@@ -82,9 +82,14 @@ export async function verifyLedgerStores(kv: KvStore, files: BlockFileStore): Pr
       if (!equal(parsed.headerHash, record.headerHash)) return fail(`block ${n}'s header hash differs from its index entry`);
       if (n > 0) {
         if (!config || !registry) return fail('no channel configuration before this block');
-        const ok = evaluateSignedData(channelPolicy(config, 'BlockValidation'), blockSignaturesSignedData(parsed.block), {
-          deserializer: ignoreExpiry(registry), atMs: 0,
-        });
+        let signed;
+        try {
+          signed = blockSignaturesSignedData(parsed.block);
+        } catch (err) {
+          if (err instanceof DecodeError) return fail(`block ${n}'s signatures do not decode: ${err.message}`);
+          throw err;
+        }
+        const ok = evaluateSignedData(channelPolicy(config, 'BlockValidation'), signed, { deserializer: ignoreExpiry(registry), atMs: 0 });
         if (!ok) return fail(`block ${n} is not signed as the BlockValidation policy requires`);
       }
       const channelId = config?.channelId ?? channelConfigOfEnvelope(parsed.envelopes[0] ?? new Uint8Array(0)).channelId;

@@ -7,7 +7,8 @@ import { JobResult } from '../src/workers/signature-jobs.js';
 
 const ch = TestChannel.create();
 const pool = new SignaturePool(ch.mspDefinitions, 2);
-afterAll(() => pool.close());
+const inline = new SignaturePool(ch.mspDefinitions, 0);
+afterAll(() => Promise.all([pool.close(), inline.close()]));
 
 function resign(envelope: Uint8Array, signer: { sign(m: Uint8Array): Uint8Array }): Uint8Array {
   const env = common.Envelope.decode(envelope);
@@ -34,5 +35,7 @@ describe('signature pool', () => {
     }
     expect(creator(40)).toBe(JobResult.SIGNATURE_INVALID);
     expect(creator(41)).toBe(JobResult.IDENTITY_INVALID);
+    // a pool of size 0 checks on the calling thread, with the same verdicts
+    expect([...await inline.verify(prepared.jobs)]).toEqual([...results]);
   });
 });

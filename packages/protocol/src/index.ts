@@ -15,3 +15,4 @@ export { blockHeaderAsn1 } from './core/der.js';
 export * from './tx/index.js';
 export * from './msp/index.js';
 export * from './policy/index.js';
+export * as limits from './constants.js';

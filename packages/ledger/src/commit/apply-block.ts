@@ -22,6 +22,7 @@ import {
 import { encodeBlockRecord, encodeSavepoint, type FilePosition, type Savepoint } from '../store/records.js';
 import type { PreparedBlock } from '../validate/prepare-block.js';
 import { StateCache } from './state-cache.js';
+import { unstorableWrite } from './storable-rwset.js';
 
 const { TxValidationCode } = protos;
 const { BlockMetadataIndex } = common;
@@ -58,7 +59,16 @@ export async function blockEffects(
   store: KvReader, block: PreparedBlock, codesIn: readonly number[], reasonsIn: readonly string[], previousCommitHash: Uint8Array,
   cache = new StateCache(store),
 ): Promise<BlockEffects> {
-  const txs = mvccInput(block, codesIn);
+  // Fabric's validateWriteset, between the endorsement checks and MVCC: writes the state database cannot take.
+  const checkedCodes = [...codesIn];
+  const checkedReasons = [...reasonsIn];
+  for (const tx of block.txs) {
+    const why = checkedCodes[tx.index] === TxValidationCode.VALID && tx.rwset ? unstorableWrite(tx.rwset) : undefined;
+    if (why === undefined) continue;
+    checkedCodes[tx.index] = TxValidationCode.INVALID_WRITESET;
+    checkedReasons[tx.index] = why;
+  }
+  const txs = mvccInput(block, checkedCodes);
   const plan = mvccPrefetchPlan(txs);
   await cache.load(plan.keys.map((k) => [k.namespace, k.key] as const));
   let deletes = 0;
@@ -69,7 +79,7 @@ export async function blockEffects(
   for (const r of plan.ranges) await cache.loadRange(r.namespace, r.startKey, r.endKey, deletes);
   const result = validateBlockMvcc({ blockNum: block.number, txs, state: cache.view(), hash });
   const codes = result.verdicts.map((v) => v.code);
-  const reasons = result.verdicts.map((v, i) => (v.code === TxValidationCode.VALID ? '' : v.reason ?? reasonsIn[i] ?? ''));
+  const reasons = result.verdicts.map((v, i) => (v.code === TxValidationCode.VALID ? '' : v.reason ?? checkedReasons[i] ?? ''));
   // A value-only write keeps the key's committed metadata: load what MVCC did not need.
   await cache.load(result.updates.filter((u) => u.kind === 'put' && u.metadata === 'committed' && !cache.has(u.namespace, u.key))
     .map((u) => [u.namespace, u.key] as const));

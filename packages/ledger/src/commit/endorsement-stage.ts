@@ -34,6 +34,19 @@ export interface StageVerdicts {
   readonly reasons: string[];
 }
 
+// An identity's de-duplication key (MSP and certificate), made once per Identity object: the
+// deserializer hands out its cached object for bytes it has seen, and a key is ~1 KB of string.
+const identityKeys = new WeakMap<Identity, string>();
+
+function identityKey(identity: Identity): string {
+  let key = identityKeys.get(identity);
+  if (key === undefined) {
+    key = identity.mspId + '\u0000' + Buffer.from(identity.certificateDer).toString('latin1');
+    identityKeys.set(identity, key);
+  }
+  return key;
+}
+
 /** Distinct endorsers whose signatures verified, as Fabric's SignatureSetToValidIdentities keeps them. */
 function verifiedEndorsers(tx: PreparedTx, results: Uint8Array, deserializer: IdentityDeserializer): Identity[] {
   const seen = new Set<string>();
@@ -46,7 +59,7 @@ function verifiedEndorsers(tx: PreparedTx, results: Uint8Array, deserializer: Id
     } catch {
       continue;
     }
-    const id = identity.mspId + '\u0000' + Buffer.from(identity.certificateDer).toString('latin1');
+    const id = identityKey(identity);
     if (seen.has(id)) continue;
     seen.add(id);
     out.push(identity);

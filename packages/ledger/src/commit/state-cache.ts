@@ -7,7 +7,7 @@
  */
 import type { KvReader } from '../store/kv-store.js';
 import { decodeStateRecord, keyOfStateKey, stateKey, stateRange, type StateRecord } from '../store/layout.js';
-import { KV_GET_MANY_KEYS_MAX, RANGE_QUERY_KEYS_MAX } from '../constants.js';
+import { KV_GET_MANY_KEYS_MAX, KV_KEY_BYTES_MAX, RANGE_QUERY_KEYS_MAX } from '../constants.js';
 import type { CommittedStateView, VersionedKey } from '../core/state-view.js';
 import type { KvMetadataEntry, Version } from '../core/rwset.js';
 
@@ -19,15 +19,26 @@ export class StateCache {
 
   constructor(private readonly store: KvReader) {}
 
-  /** Loads the records of these keys (once each). */
+  /**
+   * Loads the records of these keys (once each). A key whose state key is
+   * longer than the store takes was never stored: it is absent, unasked
+   * (a read of it is a transaction's business, not a store failure).
+   */
   async load(keys: readonly (readonly [string, string])[]): Promise<void> {
-    const missing = keys.filter(([ns, k]) => !this.records.has(id(ns, k)));
+    const missing: { readonly id: string; readonly storeKey: Uint8Array }[] = [];
+    for (const [ns, k] of keys) {
+      const key = id(ns, k);
+      if (this.records.has(key)) continue;
+      const storeKey = stateKey(ns, k);
+      if (storeKey.length > KV_KEY_BYTES_MAX) this.records.set(key, null);
+      else missing.push({ id: key, storeKey });
+    }
     for (let i = 0; i < missing.length; i += KV_GET_MANY_KEYS_MAX) {
       const part = missing.slice(i, i + KV_GET_MANY_KEYS_MAX);
-      const values = await this.store.getMany(part.map(([ns, k]) => stateKey(ns, k)));
-      part.forEach(([ns, k], j) => {
+      const values = await this.store.getMany(part.map((m) => m.storeKey));
+      part.forEach((m, j) => {
         const v = values[j];
-        this.records.set(id(ns, k), v === undefined ? null : decodeStateRecord(v));
+        this.records.set(m.id, v === undefined ? null : decodeStateRecord(v));
       });
     }
   }

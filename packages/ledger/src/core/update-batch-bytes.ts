@@ -19,11 +19,10 @@ import { assert } from './assert.js';
 import type { StateUpdate } from './block-updates.js';
 import { compareKeys } from './compare-keys.js';
 import type { Version } from './rwset.js';
+import { utf8Length, writeUtf8 } from './utf8.js';
 
 /** The committed value of a key the block only re-versioned (a metadata-only write): the shell reads it from the store. */
 export type CommittedValueLookup = (namespace: string, key: string) => Uint8Array;
-
-const utf8 = new TextEncoder();
 
 /**
  * Fabric's EncodeOrderPreservingVarUint64 (common/ledger/util): one byte
@@ -32,13 +31,29 @@ const utf8 = new TextEncoder();
  * @throws Error (assertion) unless `n` is a non-negative safe integer (every block and transaction number is one), a bug
  */
 export function encodeOrderPreservingVarUint64(n: number): Uint8Array {
-  assert(Number.isSafeInteger(n) && n >= 0, `${n} is a non-negative safe integer`);
-  const digits: number[] = [];
-  for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) digits.push(rest % 256);
-  const out = new Uint8Array(1 + digits.length);
-  out[0] = digits.length;
-  for (let i = 0; i < digits.length; i++) out[1 + i] = digits[digits.length - 1 - i]!;
+  const out = new Uint8Array(orderPreservingLength(n));
+  writeOrderPreserving(out, 0, n);
   return out;
+}
+
+/** Bytes of encodeOrderPreservingVarUint64(n). */
+function orderPreservingLength(n: number): number {
+  assert(Number.isSafeInteger(n) && n >= 0, `${n} is a non-negative safe integer`);
+  let digits = 0;
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) digits++;
+  return 1 + digits;
+}
+
+/** Writes encodeOrderPreservingVarUint64(n) at `at`; returns the offset after it. */
+function writeOrderPreserving(out: Uint8Array, at: number, n: number): number {
+  const length = orderPreservingLength(n);
+  out[at] = length - 1;
+  let rest = n;
+  for (let i = length - 1; i >= 1; i--) {
+    out[at + i] = rest % 256;
+    rest = Math.floor(rest / 256);
+  }
+  return at + length;
 }
 
 /**
@@ -46,12 +61,13 @@ export function encodeOrderPreservingVarUint64(n: number): Uint8Array {
  * @throws Error (assertion) on a negative or unsafe number, a bug
  */
 export function versionBytes(version: Version): Uint8Array {
-  const block = encodeOrderPreservingVarUint64(version.blockNum);
-  const tx = encodeOrderPreservingVarUint64(version.txNum);
-  const out = new Uint8Array(block.length + tx.length);
-  out.set(block, 0);
-  out.set(tx, block.length);
+  const out = new Uint8Array(versionBytesLength(version));
+  writeOrderPreserving(out, writeOrderPreserving(out, 0, version.blockNum), version.txNum);
   return out;
+}
+
+function versionBytesLength(version: Version): number {
+  return orderPreservingLength(version.blockNum) + orderPreservingLength(version.txNum);
 }
 
 function varintLength(n: number): number {
@@ -62,16 +78,19 @@ function varintLength(n: number): number {
 
 // A length-delimited field (wire type 2) takes tag, length and the bytes;
 // proto3 leaves it out when empty.
-function bytesFieldLength(bytes: Uint8Array | null): number {
-  return bytes === null || bytes.length === 0 ? 0 : 1 + varintLength(bytes.length) + bytes.length;
+function fieldLength(bytes: number): number {
+  return bytes === 0 ? 0 : 1 + varintLength(bytes) + bytes;
 }
 
+// One KVWrite with its field sizes, written in a second pass straight into
+// the output (no per-write arrays: a block has thousands of writes).
 interface EncodedWrite {
-  readonly namespace: Uint8Array | null;
-  readonly key: Uint8Array;
-  readonly isDelete: boolean;
+  readonly update: StateUpdate;
+  /** UTF-8 bytes of the namespace when this write carries it, else 0. */
+  readonly namespaceBytes: number;
+  readonly keyBytes: number;
   readonly value: Uint8Array | null;
-  readonly versionBytes: Uint8Array;
+  readonly versionBytes: number;
   readonly length: number;
 }
 
@@ -104,6 +123,20 @@ class ByteWriter {
     this.offset += bytes.length;
   }
 
+  /** A string field of `length` UTF-8 bytes (left out when empty). */
+  stringField(tag: number, s: string, length: number): void {
+    if (length === 0) return;
+    this.tag(tag);
+    this.varint(length);
+    this.offset = writeUtf8(this.bytes, this.offset, s);
+  }
+
+  versionField(tag: number, version: Version, length: number): void {
+    this.tag(tag);
+    this.varint(length);
+    this.offset = writeOrderPreserving(this.bytes, writeOrderPreserving(this.bytes, this.offset, version.blockNum), version.txNum);
+  }
+
   bool(tag: number, value: boolean): void {
     if (!value) return;
     this.tag(tag);
@@ -128,13 +161,13 @@ function byNamespaceThenKey(a: StateUpdate, b: StateUpdate): number {
 }
 
 function encodeWrite(u: StateUpdate, firstOfNamespace: boolean, committedValue: CommittedValueLookup): EncodedWrite {
-  const namespace = firstOfNamespace ? utf8.encode(u.namespace) : null;
-  const key = utf8.encode(u.key);
+  const namespaceBytes = firstOfNamespace ? utf8Length(u.namespace) : 0;
+  const keyBytes = utf8Length(u.key);
   const isDelete = u.kind === 'delete';
   const value = u.kind === 'delete' ? null : u.value === 'committed' ? committedValue(u.namespace, u.key) : u.value;
-  const vb = versionBytes(u.version);
-  const length = bytesFieldLength(namespace) + bytesFieldLength(key) + (isDelete ? 2 : 0) + bytesFieldLength(value) + bytesFieldLength(vb);
-  return { namespace, key, isDelete, value, versionBytes: vb, length };
+  const vb = versionBytesLength(u.version);
+  const length = fieldLength(namespaceBytes) + fieldLength(keyBytes) + (isDelete ? 2 : 0) + fieldLength(value?.length ?? 0) + fieldLength(vb);
+  return { update: u, namespaceBytes, keyBytes, value, versionBytes: vb, length };
 }
 
 /**
@@ -164,11 +197,11 @@ export function updateBatchBytes(updates: readonly StateUpdate[], committedValue
   for (const w of writes) {
     out.tag(TAG_UPDATES_KVWRITES);
     out.varint(w.length);
-    out.field(TAG_NAMESPACE, w.namespace);
-    out.field(TAG_KEY, w.key);
-    out.bool(TAG_IS_DELETE, w.isDelete);
+    out.stringField(TAG_NAMESPACE, w.update.namespace, w.namespaceBytes);
+    out.stringField(TAG_KEY, w.update.key, w.keyBytes);
+    out.bool(TAG_IS_DELETE, w.update.kind === 'delete');
     out.field(TAG_VALUE, w.value);
-    out.field(TAG_VERSION_BYTES, w.versionBytes);
+    out.versionField(TAG_VERSION_BYTES, w.update.version, w.versionBytes);
   }
   assert(out.written === total, 'the computed length is what was written');
   return out.bytes;

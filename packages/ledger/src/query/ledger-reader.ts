@@ -9,7 +9,7 @@ import {
   parseTransactionAction, protos, timestampToMs, getTransactionsFilter,
 } from '@alliance/protocol';
 import { LedgerError } from '../errors.js';
-import { STATE_PAGE_SIZE_DEFAULT, STATE_PAGE_SIZE_MAX } from '../constants.js';
+import { KV_KEY_BYTES_MAX, STATE_PAGE_SIZE_DEFAULT, STATE_PAGE_SIZE_MAX } from '../constants.js';
 import type { CommitNotifier } from '../events/commit-notifier.js';
 import type { BlockFileStore } from '../store/block-files.js';
 import type { KvStore } from '../store/kv-store.js';
@@ -94,7 +94,10 @@ export class LedgerReader {
 
   /** The committed value of (namespace, key), or undefined. */
   async getState(namespace: string, key: string): Promise<StateValue | undefined> {
-    const v = await this.kv.get(stateKey(namespace, key));
+    const k = stateKey(namespace, key);
+    // A key too long for the store was never stored (such writes are INVALID_WRITESET).
+    if (k.length > KV_KEY_BYTES_MAX) return undefined;
+    const v = await this.kv.get(k);
     if (!v) return undefined;
     const r = decodeStateRecord(v);
     return { value: r.value, version: r.version, metadata: r.metadata };
@@ -131,6 +134,7 @@ export class LedgerReader {
   /** Every committed write of (namespace, key), newest first (Fabric's GetHistoryForKey). */
   async *getHistoryForKey(namespace: string, key: string): AsyncGenerator<KeyModification> {
     const prefix = historyPrefix(namespace, key);
+    if (prefix.length + 12 > KV_KEY_BYTES_MAX) return;
     for await (const chunk of this.kv.iterateChunks({ gte: prefix, lt: prefixEnd(prefix), reverse: true })) {
       for (const [k, v] of chunk) {
         const { blockNum, txNum } = heightOfHistoryKey(k);

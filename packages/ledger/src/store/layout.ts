@@ -17,6 +17,7 @@
  * 0x00) never mixes its history with the longer key's.
  */
 import type { KvMetadataEntry, Version } from '../core/rwset.js';
+import { utf8Length, writeUtf8 } from '../core/utf8.js';
 
 export const PREFIX_SAVEPOINT = 0x01;
 export const PREFIX_BLOCK = 0x02;
@@ -71,10 +72,9 @@ export function blockHashKey(hash: Uint8Array): Uint8Array {
 }
 
 export function txKey(txId: string): Uint8Array {
-  const id = utf8.encode(txId);
-  const k = new Uint8Array(1 + id.length);
+  const k = new Uint8Array(1 + utf8Length(txId));
   k[0] = PREFIX_TX;
-  k.set(id, 1);
+  writeUtf8(k, 1, txId);
   return k;
 }
 
@@ -99,7 +99,14 @@ export function decodeTxLocation(v: Uint8Array): TxLocation {
 
 /** The state key of (namespace, key). */
 export function stateKey(namespace: string, key: string): Uint8Array {
-  return stateKeyOf(utf8.encode(namespace), utf8.encode(key));
+  // One allocation: this runs for every read and write of a block.
+  const nsLength = utf8Length(namespace);
+  const k = new Uint8Array(2 + nsLength + utf8Length(key));
+  k[0] = PREFIX_STATE;
+  writeUtf8(k, 1, namespace);
+  k[1 + nsLength] = 0;
+  writeUtf8(k, 2 + nsLength, key);
+  return k;
 }
 
 function stateKeyOf(ns: Uint8Array, key: Uint8Array): Uint8Array {
@@ -125,7 +132,7 @@ export function stateRange(namespace: string, startKey: string, endKey: string):
 
 /** The key part of a state key of a known namespace. */
 export function keyOfStateKey(stateKeyBytes: Uint8Array, namespace: string): string {
-  return text.decode(stateKeyBytes.subarray(2 + utf8.encode(namespace).length));
+  return text.decode(stateKeyBytes.subarray(2 + utf8Length(namespace)));
 }
 
 /** A committed value: its version, its metadata (empty when none) and the value. */
@@ -180,25 +187,30 @@ export function versionOfStateRecord(b: Uint8Array): Version {
 }
 
 export function historyKey(namespace: string, key: string, blockNum: number, txNum: number): Uint8Array {
-  const prefix = historyPrefix(namespace, key);
-  const k = new Uint8Array(prefix.length + 12);
-  k.set(prefix);
-  u64(k, prefix.length, blockNum);
-  u32(k, prefix.length + 8, txNum);
-  return k;
+  return historyKeyOf(namespace, key, 12, blockNum, txNum);
 }
 
 /** Every history entry of (namespace, key) starts with this. */
 export function historyPrefix(namespace: string, key: string): Uint8Array {
-  const ns = utf8.encode(namespace);
-  const kb = utf8.encode(key);
-  const p = new Uint8Array(1 + ns.length + 1 + 4 + kb.length);
-  p[0] = PREFIX_HISTORY;
-  p.set(ns, 1);
-  p[1 + ns.length] = 0;
-  u32(p, 2 + ns.length, kb.length);
-  p.set(kb, 6 + ns.length);
-  return p;
+  return historyKeyOf(namespace, key, 0, 0, 0);
+}
+
+// The prefix, then `heightBytes` (12 or 0) of height; one allocation, as for state keys.
+function historyKeyOf(namespace: string, key: string, heightBytes: number, blockNum: number, txNum: number): Uint8Array {
+  const nsLength = utf8Length(namespace);
+  const keyLength = utf8Length(key);
+  const prefixLength = 1 + nsLength + 1 + 4 + keyLength;
+  const k = new Uint8Array(prefixLength + heightBytes);
+  k[0] = PREFIX_HISTORY;
+  writeUtf8(k, 1, namespace);
+  k[1 + nsLength] = 0;
+  u32(k, 2 + nsLength, keyLength);
+  writeUtf8(k, 6 + nsLength, key);
+  if (heightBytes > 0) {
+    u64(k, prefixLength, blockNum);
+    u32(k, prefixLength + 8, txNum);
+  }
+  return k;
 }
 
 /** (blockNum, txNum) from the tail of a history key. */

@@ -34,6 +34,9 @@ export class SignatureJobs {
   }
 
   private offsetOf(view: Uint8Array): number {
+    // An absent bytes field (an endorsement without endorser or signature) decodes to an empty array of its
+    // own: there are no bytes to find, and the check fails on the emptiness. It used to trip the assertion below.
+    if (view.length === 0) return 0;
     const off = view.byteOffset - this.base.byteOffset;
     if (view.buffer !== this.base.buffer || off < 0 || off + view.length > this.base.length) {
       throw new Error('assertion failed: signature job bytes lie inside the shared block buffer');

@@ -73,7 +73,10 @@ export function channelPolicy(config: LedgerChannelConfig, name: string): Policy
   const policy = config.config.policies[name];
   if (!policy) throw new LedgerError('BLOCK_MALFORMED', `the channel configuration has no ${name} policy`, { policy: name });
   try {
+    // ImplicitMeta policies count the application orgs (members and the regulator), as Fabric's
+    // /Channel/Application group: ordering orgs take no part in them.
     return compilePolicy(policy, (sub) => config.config.organizations
+      .filter((o) => o.kind !== alliance.Organization.Kind.ORDERER)
       .map((o) => o.policies?.[sub])
       .filter((p): p is common.Policy => p !== undefined && p !== null)
       .map((p) => compilePolicy(p)));
@@ -82,13 +85,46 @@ export function channelPolicy(config: LedgerChannelConfig, name: string): Policy
   }
 }
 
-/** Builds an encoded alliance.ChannelConfig (for genesis blocks and tests). */
+/** An org's own policies by default, as Fabric's configtx.yaml samples define them. */
+export function defaultOrgPolicies(mspId: string): Record<string, string> {
+  return {
+    Readers: `OR('${mspId}.member')`,
+    Writers: `OR('${mspId}.member')`,
+    Admins: `OR('${mspId}.admin')`,
+    Endorsement: `OR('${mspId}.peer')`,
+  };
+}
+
+/**
+ * The channel policies by default, as Fabric's: ImplicitMeta over the
+ * application orgs' policies. BlockValidation has no default (it names the
+ * ordering org).
+ */
+export const DEFAULT_CHANNEL_POLICIES: Readonly<Record<string, string>> = {
+  Readers: 'ANY Readers',
+  Writers: 'ANY Writers',
+  Admins: 'MAJORITY Admins',
+  Endorsement: 'MAJORITY Endorsement',
+  LifecycleEndorsement: 'MAJORITY Endorsement',
+};
+
+/**
+ * Builds an encoded alliance.ChannelConfig (for genesis blocks and tests):
+ * each org gets `defaultOrgPolicies` unless given its own, and the channel
+ * DEFAULT_CHANNEL_POLICIES overridden by `policies`.
+ */
 export function encodeChannelConfig(spec: {
   readonly channelId: string;
   readonly sequence?: number;
-  readonly orgs: readonly { readonly definition: MspDefinition; readonly kind?: alliance.Organization.Kind }[];
+  readonly orgs: readonly {
+    readonly definition: MspDefinition;
+    readonly kind?: alliance.Organization.Kind;
+    readonly policies?: Readonly<Record<string, string>>;
+  }[];
   readonly policies: Readonly<Record<string, string>>;
 }): Uint8Array {
+  const compile = (policies: Readonly<Record<string, string>>) =>
+    Object.fromEntries(Object.entries(policies).map(([k, v]) => [k, policyFromString(v)]));
   return alliance.ChannelConfig.encode({
     channelId: spec.channelId,
     sequence: spec.sequence ?? 0,
@@ -96,7 +132,8 @@ export function encodeChannelConfig(spec: {
       mspId: o.definition.mspId,
       kind: o.kind ?? alliance.Organization.Kind.MEMBER,
       msp: msp.FabricMSPConfig.decode(msp.MSPConfig.decode(mspDefinitionToConfig(o.definition)).config),
+      policies: compile(o.policies ?? defaultOrgPolicies(o.definition.mspId)),
     })),
-    policies: Object.fromEntries(Object.entries(spec.policies).map(([k, v]) => [k, policyFromString(v)])),
+    policies: compile({ ...DEFAULT_CHANNEL_POLICIES, ...spec.policies }),
   }).finish();
 }

@@ -25,7 +25,9 @@ export {
 export { NamespacePolicyValidator, type EndorsementValidator, type EndorsementContext, type EndorsementVerdict } from './validate/endorsement-validator.js';
 export type { PreparedTx, PreparedBlock } from './validate/prepare-block.js';
 export type { ConfigTxValidator } from './commit/endorsement-stage.js';
-export { readChannelConfig, channelConfigOfEnvelope, channelPolicy, encodeChannelConfig, type LedgerChannelConfig } from './channel-config.js';
+export {
+  readChannelConfig, channelConfigOfEnvelope, channelPolicy, encodeChannelConfig, defaultOrgPolicies, DEFAULT_CHANNEL_POLICIES, type LedgerChannelConfig,
+} from './channel-config.js';
 export type { Version, KvRead, KvWrite, KvMetadataEntry, KvMetadataWrite, RangeQuery, NsRwSet, TxRwSet, MerkleSummary } from './core/rwset.js';
 export type { CommittedStateView, VersionedKey } from './core/state-view.js';
 export type { TxLocation } from './store/layout.js';
@@ -39,3 +41,5 @@ export {
   type MemoryBlockFileStoreOptions, type TornAppend,
 } from './store/block-files.js';
 export { verifyLedger, verifyLedgerStores, type LedgerVerification } from './verify-ledger.js';
+export { KvStateSnapshot, type StateSnapshot, type StateEntry } from './query/state-snapshot.js';
+export { MERKLE_MAX_DEGREE_DEFAULT, RANGE_QUERY_KEYS_MAX } from './constants.js';

@@ -235,6 +235,7 @@ export class Ledger extends LedgerReader {
           block: prepared, jobResults, onLedger, deserializer: cs.registry, endorsementValidator: cs.endorsementValidator,
           configValidator: this.options.configValidator ?? (() => ({ code: TxValidationCode.VALID })),
           committedMetadata: (ns, key) => cache.metadata(ns, key),
+          committedValue: (ns, key) => cache.value(ns, key),
         }));
         this.checkConfigTxs(prepared, codes, reasons, cs);
       }

@@ -27,6 +27,7 @@ export interface EndorsementStageInput {
   readonly endorsementValidator: EndorsementValidator;
   readonly configValidator: ConfigTxValidator;
   readonly committedMetadata: (namespace: string, key: string) => readonly KvMetadataEntry[] | undefined;
+  readonly committedValue: (namespace: string, key: string) => Uint8Array | null | undefined;
 }
 
 export interface StageVerdicts {
@@ -99,7 +100,7 @@ export function endorsementStage(input: EndorsementStageInput): StageVerdicts {
     const endorsers = verifiedEndorsers(tx, jobResults, input.deserializer);
     const verdict = input.endorsementValidator.validate(tx, endorsers, {
       blockNum: block.number, txs: block.txs, codes, deserializer: input.deserializer, atMs: tx.timestampMs,
-      committedMetadata: input.committedMetadata,
+      committedMetadata: input.committedMetadata, committedValue: input.committedValue,
     });
     set(i, verdict.code, verdict.reason ?? 'endorsement policy not satisfied');
   }

@@ -81,6 +81,12 @@ export class StateCache {
     return r === undefined ? undefined : r?.metadata ?? [];
   }
 
+  /** Committed value of a loaded key: null when absent, undefined when not loaded. */
+  value(namespace: string, key: string): Uint8Array | null | undefined {
+    const r = this.records.get(id(namespace, key));
+    return r === undefined ? undefined : r?.value ?? null;
+  }
+
   /** The validator's view over what was loaded. */
   view(): CommittedStateView {
     return {

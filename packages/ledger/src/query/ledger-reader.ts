@@ -20,6 +20,7 @@ import {
 import { decodeBlockRecord, decodeSavepoint, type BlockRecord } from '../store/records.js';
 import type { KvMetadataEntry, Version } from '../core/rwset.js';
 import { compareKeys } from '../core/compare-keys.js';
+import { KvStateSnapshot, type StateSnapshot } from './state-snapshot.js';
 
 /** A committed value. */
 export interface StateValue {
@@ -91,6 +92,14 @@ function notFound(what: string, details: Record<string, unknown>): LedgerError {
 
 export class LedgerReader {
   constructor(protected readonly kv: KvStore, protected readonly files: BlockFileStore, protected readonly notifier: CommitNotifier) {}
+
+  /**
+   * A consistent view of committed state as of now, for simulating a
+   * transaction; release it when done.
+   */
+  stateSnapshot(): StateSnapshot {
+    return new KvStateSnapshot(this.kv.snapshot(), this.notifier.height);
+  }
 
   /** The committed value of (namespace, key), or undefined. */
   async getState(namespace: string, key: string): Promise<StateValue | undefined> {

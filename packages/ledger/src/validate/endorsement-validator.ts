@@ -20,6 +20,11 @@ export interface EndorsementContext {
   readonly atMs: number;
   /** Committed metadata of a key, for key-level policies; only what `prepareBlock` hooks prefetched. */
   committedMetadata(namespace: string, key: string): readonly KvMetadataEntry[] | undefined;
+  /**
+   * Committed value of a key (e.g. a contract definition): null when the key
+   * is absent, undefined when `prepareBlock` did not load it.
+   */
+  committedValue(namespace: string, key: string): Uint8Array | null | undefined;
 }
 
 /** The decision for one transaction: a TxValidationCode and, when invalid, why. */
@@ -31,7 +36,8 @@ export interface EndorsementVerdict {
 export interface EndorsementValidator {
   /**
    * Optional async preparation before a block's sequential pass, e.g. to
-   * prefetch key metadata with `readMetadata`. Must not change anything.
+   * prefetch key metadata with `readMetadata`, which loads each key's whole
+   * committed record: its value and its metadata. Must not change anything.
    */
   prepareBlock?(txs: readonly PreparedTx[], readMetadata: (keys: readonly (readonly [string, string])[]) => Promise<void>): Promise<void>;
   /**

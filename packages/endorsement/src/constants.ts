@@ -1,6 +1,8 @@
 /**
  * Bounds of the endorsement package, named and in one place.
  */
+import { limits as protocolLimits } from '@alliance/protocol';
+import { MERKLE_MAX_DEGREE_DEFAULT, RANGE_QUERY_KEYS_MAX } from '@alliance/ledger';
 
 /** How far a proposal's timestamp may be from the endorser's clock (Fabric's peer.authentication.timewindow default). */
 export const PROPOSAL_TIMESTAMP_SKEW_MS_DEFAULT = 15 * 60 * 1000;
@@ -44,8 +46,6 @@ lifecycleBoundsAssert(APPROVALS_PER_DEFINITION_MAX * 64 <= APPROVALS_BYTES_MAX, 
 lifecycleBoundsAssert(POLICY_REFERENCE_CHARS_MAX < DEFINITION_BYTES_MAX, 'a reference fits in a definition');
 
 // --- Transaction simulation (src/simulation/): bounds of one simulated proposal.
-import { limits as protocolLimits } from '@alliance/protocol';
-import { MERKLE_MAX_DEGREE_DEFAULT, RANGE_QUERY_KEYS_MAX } from '@alliance/ledger';
 
 /**
  * UTF-8 bytes of a namespace and a key together. The ledger stores every

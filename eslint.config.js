@@ -8,7 +8,7 @@ const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'net', 'http', 'http
   'worker_threads', 'timers', 'timers/*', 'dgram', 'dns', 'stream', 'stream/*', 'process', 'perf_hooks', 'util', 'events'];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/src/generated/**', '**/test-results/**', 'network/**', '**/*.config.ts'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/src/generated/**', '**/test-results/**', 'network/**', '**/*.config.ts', '**/test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { common, kvrwset, parseReadWriteSet, protos, sha256, signaturePolicyFromString } from '@alliance/protocol';
 import { RangeQueryResultsHelper } from '@alliance/ledger';
-import { TxSimulator } from '../src/index.js';
+import { type TxSimulator } from '../src/index.js';
 import { NS, SimulationWorld, failureCode, utf8 } from './simulation-fixture.js';
 
 const C = protos.TxValidationCode;

@@ -22,8 +22,8 @@ describe('identity validation', () => {
     expect(id.subject).toBe('CN=peer0.org1.example.com,OU=peer,L=San Francisco,ST=California,C=US');
     expect(id.issuer).toBe('CN=ca.org1.example.com,O=org1.example.com,L=San Francisco,ST=California,C=US');
     expect(id.organizationalUnits).toEqual(['peer']);
-    expect(id.id).toBe('x509::CN=peer0.org1.example.com,OU=peer,L=San Francisco,ST=California,C=US'
-      + '::CN=ca.org1.example.com,O=org1.example.com,L=San Francisco,ST=California,C=US');
+    expect(id.id).toBe('x509::/C=US/ST=California/L=San Francisco/OU=peer/CN=peer0.org1.example.com'
+      + '::/C=US/ST=California/L=San Francisco/O=org1.example.com/CN=ca.org1.example.com');
     expect(id.serialNumberHex).toBe(peer.certificate.serialNumberHex);
     expect(id.notBeforeMs).toBe(T0);
   });

@@ -8,6 +8,7 @@ import type { StateSnapshot } from '@alliance/ledger';
 import type { Identity, ParsedProposal } from '@alliance/protocol';
 import type { Chaincode, ChaincodeRegistry } from '../chaincode.js';
 import { ChaincodeStatus } from '../chaincode.js';
+import { LIFECYCLE_NAMESPACE, contractNameProblem } from '../core/contract-definition-rules.js';
 import { ProposalError } from '../errors.js';
 import { SimulationStub } from '../simulation/simulation-stub.js';
 import type { HistorySource } from '../simulation/stub-iterators.js';
@@ -91,7 +92,11 @@ export async function runContract(input: ContractRunInput): Promise<ContractRun>
   const simulator = new TxSimulator({ snapshot, txId });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const definition = await input.definitions(name, async (ns, key) => (await simulator.getState(ns, key))?.value);
+    const read = async (ns: string, key: string) => (await simulator.getState(ns, key))?.value;
+    // A name that cannot even be a key of `_lifecycle` (too long, not UTF-8) names no definition.
+    const lookup = async (contract: string) =>
+      (contract === LIFECYCLE_NAMESPACE || contractNameProblem(contract) === undefined ? input.definitions(contract, read) : undefined);
+    const definition = await lookup(name);
     if (!definition) throw new ProposalError('CONTRACT_NOT_DEFINED', `contract ${name} is not defined on channel ${proposal.channelId}`, { txId, name });
     const chaincode = input.chaincode;
     if (!chaincode) throw new ProposalError('CONTRACT_NOT_INSTALLED', `contract ${name} is not installed on this peer`, { txId, name });
@@ -103,6 +108,12 @@ export async function runContract(input: ContractRunInput): Promise<ContractRun>
     try {
       stub = new SimulationStub({
         simulator, proposal, peerMspId: input.peerMspId, registry: input.chaincodes, history: input.ledger,
+        // Fabric's CheckInvocation: the callee must be defined (the read is recorded) and initialized.
+        checkCallee: async (callee) => {
+          const calleeDefinition = await lookup(callee);
+          if (!calleeDefinition) return `contract ${callee} is not defined on channel ${proposal.channelId}`;
+          return (await checkInit(simulator, callee, calleeDefinition, false))?.message;
+        },
       });
       const call = isInit && chaincode.Init ? chaincode.Init(stub) : chaincode.Invoke(stub);
       const deadline = new Promise<ContractResponse>((resolve) => {

@@ -47,17 +47,15 @@ export function createCompositeKey(objectType: string, attributes: readonly stri
 /**
  * Splits a composite key as fabric-shim does: `objectType` null (the
  * typings say string; fabric-shim's runtime gives null) and no attributes
- * when `key` is not composite.
+ * when `key` is not composite or its object type is empty (no
+ * createCompositeKey makes one).
  */
 export function splitCompositeKey(key: string): { objectType: string; attributes: string[] } {
-  if (typeof key !== 'string' || key.length <= 1 || !key.startsWith(COMPOSITE_KEY_NAMESPACE)) {
-    return { objectType: null as unknown as string, attributes: [] };
-  }
-  const parts = key.substring(1).split(MIN_UNICODE_RUNE);
-  const objectType = parts[0] ?? '';
-  // The key ends with U+0000, so the last part is the empty string after it.
-  const attributes = parts.slice(1, -1);
-  return { objectType, attributes };
+  const parts = typeof key === 'string' && key.length > 1 && key.startsWith(COMPOSITE_KEY_NAMESPACE) ? key.substring(1).split(MIN_UNICODE_RUNE) : [];
+  const objectType = parts[0];
+  if (!objectType) return { objectType: null as unknown as string, attributes: [] };
+  // The key ends with U+0000: the last part is what follows it, dropped as fabric-shim drops it.
+  return { objectType, attributes: parts.slice(1, -1) };
 }
 
 /**

@@ -14,9 +14,10 @@
  * - one contract event per transaction, the last setEvent wins; a called
  *   contract's event is dropped, as Fabric drops it;
  * - invokeChaincode runs another installed contract inside the same
- *   simulation under its own namespace, same channel only, and refuses a
- *   contract already on the call stack (Fabric's duplicate transaction
- *   context);
+ *   simulation under its own namespace, same channel only, once
+ *   `checkCallee` (Fabric's CheckInvocation: defined, initialized) lets it,
+ *   and refuses a contract already on the call stack (Fabric's duplicate
+ *   transaction context);
  * - rich queries and private data are not offered (NOT_SUPPORTED).
  *
  * Arguments, transient data and identities come from the proposal; values
@@ -48,8 +49,17 @@ export interface SimulationStubOptions {
   readonly args?: readonly Uint8Array[];
   /** The endorsing peer's MSP id, for getMspID. */
   readonly peerMspId?: string;
-  /** Contracts invokeChaincode may call: pass only those defined on the channel. */
+  /** Contracts installed on the peer, which invokeChaincode may call once `checkCallee` lets it. */
   readonly registry?: ChaincodeRegistry;
+  /**
+   * Fabric's CheckInvocation for a contract invokeChaincode is about to
+   * run: resolves to why it may not (not defined on the channel, not
+   * initialized for its version), or undefined to go on. It should read
+   * through this stub's simulator, so the callee's definition read is
+   * recorded as Fabric records it. Absent: every contract of `registry`
+   * may be called.
+   */
+  readonly checkCallee?: (name: string) => Promise<string | undefined>;
   /** Committed history, for getHistoryForKey (a LedgerReader). */
   readonly history?: HistorySource;
   /** Contracts already on the call stack, outermost first; set by invokeChaincode. */
@@ -104,9 +114,18 @@ export class SimulationStub implements ChaincodeStub {
     return this.getStringArgs();
   }
 
-  /** @throws SimulationError UTF8_INVALID when an argument is not UTF-8 */
+  /**
+   * The arguments as strings. fabric-shim decodes them lossily (U+FFFD for
+   * bad bytes), so two different byte strings could read as one; Alliance
+   * refuses instead, naming the argument, and the contract can read the
+   * bytes with getBufferArgs.
+   * @throws SimulationError UTF8_INVALID when an argument is not UTF-8
+   */
   getStringArgs(): string[] {
-    this.stringArgs ??= this.args.map((a, index) => decodeUtf8(a, { txId: this.getTxID(), argument: index }));
+    this.stringArgs ??= this.args.map((a, index) => {
+      const which = index === 0 ? 'the function name' : `parameter ${index - 1}`;
+      return decodeUtf8(a, { txId: this.getTxID(), argument: index }, `argument ${index} (${which}) is not valid UTF-8; read it as bytes with getBufferArgs`);
+    });
     return [...this.stringArgs];
   }
 
@@ -254,8 +273,9 @@ export class SimulationStub implements ChaincodeStub {
   /**
    * Runs another installed contract in this simulation (its reads and writes
    * under its own namespace) and returns its response. Refusals (another
-   * channel, unknown contract, re-entry, depth) and a callee that throws are
-   * error responses (status 500), as a failing callee is in Fabric.
+   * channel, re-entry, depth, `checkCallee`'s, not installed) and a callee
+   * that throws are error responses (status 500): a failing callee is one in
+   * fabric-shim too, where a refusal by the peer would throw instead.
    * @throws SimulationError ARGUMENT_INVALID when args are not strings or bytes, or too large
    */
   async invokeChaincode(chaincodeName: string, args: string[], channel: string): Promise<ChaincodeResponse> {
@@ -272,6 +292,14 @@ export class SimulationStub implements ChaincodeStub {
       return errorResponse(`contract ${name} is already running in this transaction; a contract cannot be re-entered`);
     }
     if (this.callers.length + 2 > INVOKE_DEPTH_MAX) return errorResponse(`contracts may call each other at most ${INVOKE_DEPTH_MAX} deep`);
+    // As Fabric: the definition first (its read recorded), then whether the peer has the contract.
+    let refusal: string | undefined;
+    try {
+      refusal = await this.options.checkCallee?.(name);
+    } catch (err) {
+      refusal = err instanceof Error ? err.message : String(err);
+    }
+    if (refusal !== undefined) return errorResponse(refusal);
     const callee = this.options.registry?.get(name);
     if (callee === undefined) return errorResponse(`contract ${name} is not installed on this peer or not defined on channel ${this.getChannelID()}`);
     const stub = new SimulationStub({ ...this.options, namespace: name, args: encoded, callers: [...this.callers, this.namespace] });

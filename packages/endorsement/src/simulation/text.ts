@@ -43,13 +43,13 @@ export function utf8Length(s: string): number {
 
 /**
  * Decodes UTF-8 strictly.
- * @throws SimulationError UTF8_INVALID with `details` added, when the bytes are not UTF-8
+ * @throws SimulationError UTF8_INVALID with `message` and `details`, when the bytes are not UTF-8
  */
-export function decodeUtf8(bytes: Uint8Array, details: Record<string, unknown>): string {
+export function decodeUtf8(bytes: Uint8Array, details: Record<string, unknown>, message = 'bytes are not valid UTF-8 where a string is expected'): string {
   try {
     return strictUtf8.decode(bytes);
   } catch (cause) {
-    throw new SimulationError('UTF8_INVALID', 'bytes are not valid UTF-8 where a string is expected', details, { cause });
+    throw new SimulationError('UTF8_INVALID', message, details, { cause });
   }
 }
 

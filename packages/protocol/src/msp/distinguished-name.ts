@@ -83,17 +83,20 @@ export function formatRfc4514(name: DistinguishedName): string {
 }
 
 /**
- * fabric-chaincode-node's ClientIdentity rendering: every attribute
- * flattened in certificate order, reversed, joined with ","; only the first
- * "/" of each value is escaped (as "\/"), exactly as that library does.
+ * fabric-chaincode-node 2.5's ClientIdentity rendering (fabric-shim 2.5.x,
+ * the release fabric-contract-api 2.5 runs on): every attribute in
+ * certificate order as `/SHORT=value`; only the first "/" of each value is
+ * escaped (as "\/"), exactly as that library does. (Go's cid library and
+ * the unreleased fabric-shim 3 print `CN=…,OU=…` reversed instead; Node
+ * contracts deployed today compare against this form.)
  */
 export function formatChaincodeDn(name: DistinguishedName): string {
-  const parts: string[] = [];
-  for (const rdn of name) for (const a of rdn) parts.push(`${CHAINCODE_NAMES[a.oid] ?? ''}=${a.value.replace('/', '\\/')}`);
-  return parts.reverse().join(',');
+  let out = '';
+  for (const rdn of name) for (const a of rdn) out += `/${CHAINCODE_NAMES[a.oid] ?? ''}=${a.value.replace('/', '\\/')}`;
+  return out;
 }
 
-/** The identity id a Fabric Node.js chaincode sees for a certificate: `x509::<subject>::<issuer>`. */
+/** The identity id a Fabric Node.js chaincode sees for a certificate: `x509::/C=US/…/CN=user::/C=US/…/CN=ca`. */
 export function chaincodeClientId(subject: DistinguishedName, issuer: DistinguishedName): string {
   return `x509::${formatChaincodeDn(subject)}::${formatChaincodeDn(issuer)}`;
 }

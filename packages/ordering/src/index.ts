@@ -1,2 +1,6 @@
 // Populated by its issue; see this package's README for what it owns.
-export {};
+// #5: the pure Raft core.
+export * from './core/raft/index.js';
+// The durable Raft log (WAL and snapshots on a real or simulated disk) and the block cutter.
+export * from './wal/index.js';
+export * from './core/cutter/index.js';

@@ -5,37 +5,21 @@
  * most transactions never ask who called them and the same few clients call
  * again and again.
  */
-import { createIdentity, type DistinguishedName, type X509Identity } from '@alliance/protocol';
+import { createIdentity, type X509Identity } from '@alliance/protocol';
 import type { ChaincodeStub, ClientIdentity } from './chaincode-interface.js';
 import { CLIENT_IDENTITY_CACHE_ENTRIES_MAX } from './constants.js';
 
 const utf8 = new TextDecoder('utf-8');
 
-// The short names fabric-chaincode-node's X.509 parser (@fidm/x509) gives
-// attribute types; any other type prints with an empty name there.
-const NODE_SHORT_NAMES: Readonly<Record<string, string>> = {
-  '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU', '1.2.840.113549.1.9.1': 'E',
-};
-
-/**
- * A name as fabric-chaincode-node 2.5's ClientIdentity writes it: every
- * attribute in certificate order as `/SHORT=value`, with only the first '/'
- * of a value escaped, as that library does (lib/chaincode.js, formatDN).
- */
-function formatNodeDn(name: DistinguishedName): string {
-  let out = '';
-  for (const rdn of name) for (const a of rdn) out += `/${NODE_SHORT_NAMES[a.oid] ?? ''}=${a.value.replace('/', '\\/')}`;
-  return out;
-}
-
 /**
  * The id a Fabric Node.js chaincode's `ClientIdentity.getID()` gives a
- * certificate: `x509::/C=US/.../CN=user::/C=US/.../CN=ca`. (Go chaincode's
- * cid library writes the names the other way round, comma-separated; Node
- * contracts compare against this form.)
+ * certificate: `x509::/C=US/.../CN=user::/C=US/.../CN=ca` (fabric-shim
+ * 2.5's form, which @alliance/protocol computes as `Identity.id`; Go
+ * chaincode's cid library writes the names the other way round,
+ * comma-separated; Node contracts compare against this form).
  */
 export function nodeClientId(identity: X509Identity): string {
-  return `x509::${formatNodeDn(identity.certificate.subjectName)}::${formatNodeDn(identity.certificate.issuerName)}`;
+  return identity.id;
 }
 interface ParsedCreator {
   readonly identity: X509Identity;

@@ -86,8 +86,11 @@ const evaluateOnlyMarks = new WeakMap<object, Set<string>>();
 
 /**
  * Marks functions of a contract class evaluate-only: they only read, so
- * `Chaincode.isEvaluateOnly()` answers true and the endorser refuses to
- * endorse them for submission. The same as listing them in a static
+ * `Chaincode.isEvaluateOnly()` answers true and the contract metadata tags
+ * them EVALUATE (as fabric-contract-api's `@Transaction(false)`), telling
+ * clients to evaluate rather than submit. The endorser still endorses a
+ * submitted call, as Fabric's does, so unchanged Fabric applications that
+ * submit a query keep working. The same as listing them in a static
  * `evaluate` array on the class. Names are checked when the chaincode is
  * built. Returns the class, so it can wrap a class expression.
  */

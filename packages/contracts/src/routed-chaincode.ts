@@ -180,10 +180,12 @@ export function routedChaincode(spec: RoutedChaincodeSpec): ContractChaincode {
   if (!byName.has(defaultName)) {
     throw new ContractError('CONTRACT_INVALID', `the default contract "${defaultName}" is not in the chaincode`, { contract: defaultName });
   }
-  let metadata: ChaincodeMetadata | undefined;
-  const system = systemContract(() => metadata!);
+  // The system contract describes every contract, itself included: it reads the metadata once built.
+  const built: { metadata?: ChaincodeMetadata } = {};
+  const system = systemContract(() => built.metadata!);
   byName.set(system.name, system);
-  metadata = buildMetadata(spec, [...spec.contracts, system], defaultName);
+  const metadata = buildMetadata(spec, [...spec.contracts, system], defaultName);
+  built.metadata = metadata;
 
   const resolve = (name: string) => {
     const { contract, fcn } = splitFunctionName(name);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Context, Contract, ContractError, contractChaincode, evaluateOnly, SYSTEM_CONTRACT_NAME, type ChaincodeMetadata } from '../src/index.js';
+import { type Context, Contract, ContractError, contractChaincode, evaluateOnly, SYSTEM_CONTRACT_NAME, type ChaincodeMetadata } from '../src/index.js';
 import { FakeStub, MemoryLedger } from './support/fake-stub.js';
 import { creator } from './support/identities.js';
 

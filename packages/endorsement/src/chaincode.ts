@@ -16,8 +16,9 @@ export interface Chaincode {
   /** Called instead of Invoke for a proposal marked `is_init` (definitions that require init). */
   Init?(stub: ChaincodeStub): Promise<ChaincodeResponse>;
   /**
-   * Whether `fcn` only reads (an evaluate-only function): the endorser
-   * refuses to endorse it for submission. Absent: every function may write.
+   * Whether `fcn` only reads (an evaluate-only function): a hint for clients
+   * (evaluate, do not submit). The endorser endorses a submitted call all
+   * the same, as Fabric's does. Absent: every function may write.
    */
   isEvaluateOnly?(fcn: string): boolean;
 }

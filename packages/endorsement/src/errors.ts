@@ -16,9 +16,7 @@ export type ProposalErrorCode =
   | 'DUPLICATE_TRANSACTION'
   | 'CONTRACT_NOT_DEFINED'
   | 'CONTRACT_NOT_INSTALLED'
-  | 'EVALUATE_ONLY'
   | 'ENDORSER_BUSY'
-  | 'DEADLINE_EXCEEDED'
   | 'ENDORSER_CLOSED';
 
 export class ProposalError extends AllianceError<ProposalErrorCode> {}

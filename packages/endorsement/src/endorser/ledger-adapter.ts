@@ -9,7 +9,7 @@ import { LIFECYCLE_NAMESPACE } from '../core/contract-definition-rules.js';
 import { DefinitionReader } from '../lifecycle/definition-reader.js';
 import { LifecycleChaincode } from '../lifecycle/lifecycle-chaincode.js';
 import { Endorser, type DefinitionLookup, type EndorserOptions } from './endorser.js';
-import { LedgerError, channelPolicy, type Ledger, type LedgerChannelConfig } from '@alliance/ledger';
+import { channelPolicy, type Ledger, type LedgerChannelConfig } from '@alliance/ledger';
 import type { EndorserChannel } from './proposal-checks.js';
 import type { EndorserLedger } from './run-contract.js';
 
@@ -18,15 +18,7 @@ export function endorserLedgerOf(ledger: Ledger): EndorserLedger {
   return {
     stateSnapshot: () => ledger.stateSnapshot(),
     getHistoryForKey: (namespace, key) => ledger.getHistoryForKey(namespace, key),
-    hasTransaction: async (txId) => {
-      try {
-        await ledger.txLocation(txId);
-        return true;
-      } catch (err) {
-        if (err instanceof LedgerError && err.code === 'NOT_FOUND') return false;
-        throw err;
-      }
-    },
+    hasTransaction: (txId) => ledger.hasTransaction(txId),
   };
 }
 

@@ -37,18 +37,70 @@ export type ProposalMode = 'endorse' | 'evaluate';
  * @throws ProposalError PROPOSAL_MALFORMED, WRONG_CHANNEL, CREATOR_INVALID, SIGNATURE_INVALID, TIMESTAMP_OUT_OF_WINDOW, ACCESS_DENIED
  */
 export function checkProposal(bytes: Uint8Array, channel: EndorserChannel, mode: ProposalMode, nowMs: number, skewMs: number): CheckedProposal {
-  let proposal: ParsedProposal;
-  try {
-    proposal = parseSignedProposal(bytes, PROPOSAL_BYTES_MAX);
-  } catch (err) {
-    if (err instanceof DecodeError) throw new ProposalError('PROPOSAL_MALFORMED', `malformed proposal: ${err.message}`, { ...err.details }, { cause: err });
-    throw err;
-  }
-  return checkParsedProposal(proposal, channel, mode, nowMs, skewMs);
+  return checkParsedProposal(decodeProposal(bytes), channel, mode, nowMs, skewMs);
 }
 
 /** As checkProposal, for a proposal already decoded (e.g. out of a gateway request). */
 export function checkParsedProposal(proposal: ParsedProposal, channel: EndorserChannel, mode: ProposalMode, nowMs: number, skewMs: number): CheckedProposal {
+  const creator = checkCreator(proposal, channel, nowMs);
+  try {
+    creator.verify(proposal.proposalBytes, proposal.signature);
+  } catch (err) {
+    throw signatureRefusal(proposal.txId, err);
+  }
+  checkAfterSignature(proposal, creator, channel, mode, nowMs, skewMs);
+  return { proposal, creator };
+}
+
+/** A proposal that passed every check but its signature, which the caller verifies (in a worker) before using it. */
+export interface UnverifiedProposal extends CheckedProposal {
+  /** The refusal a later check found: to be thrown once the signature verified, so refusals keep checkProposal's order. */
+  readonly refusal: ProposalError | undefined;
+}
+
+/**
+ * checkProposal without the signature verify: the creator's signature over
+ * `proposal.proposalBytes` is left to the caller, who must throw
+ * `signatureRefusal` when it fails and then `refusal` when set.
+ * @throws ProposalError PROPOSAL_MALFORMED, WRONG_CHANNEL, CREATOR_INVALID, SIGNATURE_INVALID (unsigned)
+ */
+export function checkProposalUnverified(bytes: Uint8Array, channel: EndorserChannel, mode: ProposalMode, nowMs: number, skewMs: number): UnverifiedProposal {
+  return checkParsedProposalUnverified(decodeProposal(bytes), channel, mode, nowMs, skewMs);
+}
+
+/** As checkProposalUnverified, for a proposal already decoded. */
+export function checkParsedProposalUnverified(proposal: ParsedProposal, channel: EndorserChannel, mode: ProposalMode, nowMs: number, skewMs: number): UnverifiedProposal {
+  const creator = checkCreator(proposal, channel, nowMs);
+  let refusal: ProposalError | undefined;
+  try {
+    checkAfterSignature(proposal, creator, channel, mode, nowMs, skewMs);
+  } catch (err) {
+    if (!(err instanceof ProposalError)) throw err;
+    refusal = err;
+  }
+  return { proposal, creator, refusal };
+}
+
+/**
+ * The refusal for a creator's signature that did not verify.
+ * @returns ProposalError SIGNATURE_INVALID for a SignatureError; anything else as it is (a bug)
+ */
+export function signatureRefusal(txId: string, err: unknown): unknown {
+  if (err instanceof SignatureError) return new ProposalError('SIGNATURE_INVALID', `the creator's signature does not verify: ${err.message}`, { txId }, { cause: err });
+  return err;
+}
+
+function decodeProposal(bytes: Uint8Array): ParsedProposal {
+  try {
+    return parseSignedProposal(bytes, PROPOSAL_BYTES_MAX);
+  } catch (err) {
+    if (err instanceof DecodeError) throw new ProposalError('PROPOSAL_MALFORMED', `malformed proposal: ${err.message}`, { ...err.details }, { cause: err });
+    throw err;
+  }
+}
+
+// The checks before the signature: channel, creator, and a signature to verify.
+function checkCreator(proposal: ParsedProposal, channel: EndorserChannel, nowMs: number): Identity {
   const { txId } = proposal;
   if (proposal.channelId !== channel.channelId) {
     throw new ProposalError('WRONG_CHANNEL', `proposal for channel ${JSON.stringify(proposal.channelId)} sent to channel ${channel.channelId}`, { txId, channelId: proposal.channelId });
@@ -64,12 +116,12 @@ export function checkParsedProposal(proposal: ParsedProposal, channel: EndorserC
     throw err;
   }
   if (proposal.signature.length === 0) throw new ProposalError('SIGNATURE_INVALID', 'the proposal is not signed', { txId });
-  try {
-    creator.verify(proposal.proposalBytes, proposal.signature);
-  } catch (err) {
-    if (err instanceof SignatureError) throw new ProposalError('SIGNATURE_INVALID', `the creator's signature does not verify: ${err.message}`, { txId }, { cause: err });
-    throw err;
-  }
+  return creator;
+}
+
+// The checks after the signature: timestamp window, then the channel's Writers (Readers) policy.
+function checkAfterSignature(proposal: ParsedProposal, creator: Identity, channel: EndorserChannel, mode: ProposalMode, nowMs: number, skewMs: number): void {
+  const { txId } = proposal;
   if (Math.abs(proposal.timestampMs - nowMs) > skewMs) {
     throw new ProposalError('TIMESTAMP_OUT_OF_WINDOW', `the proposal's timestamp is more than ${skewMs} ms from the endorser's clock`, {
       txId, timestampMs: proposal.timestampMs, nowMs,
@@ -77,9 +129,8 @@ export function checkParsedProposal(proposal: ParsedProposal, channel: EndorserC
   }
   const policyName = mode === 'endorse' ? 'Writers' : 'Readers';
   const policy = mode === 'endorse' ? channel.writers : channel.readers;
-  // The signature is verified above: evaluate over the identity, not the signed data again.
+  // The signature is verified first: evaluate over the identity, not the signed data again.
   if (!policy || !policy.evaluateIdentities([creator], { deserializer: channel.deserializer, atMs: nowMs })) {
     throw new ProposalError('ACCESS_DENIED', `the creator does not satisfy the channel's ${policyName} policy`, { txId, policy: policyName, mspId: creator.mspId });
   }
-  return { proposal, creator };
 }

@@ -125,7 +125,8 @@ export class BlockUpdates {
     const out: StateUpdate[] = [];
     for (const namespace of [...this.byNamespace.keys()].sort(compareKeys)) {
       const updates = this.byNamespace.get(namespace)!;
-      out.push(...[...updates.values()].sort((a, b) => compareKeys(a.key, b.key)));
+      // A loop, not push(...spread): one namespace may take more updates than a call may take arguments.
+      for (const u of [...updates.values()].sort((a, b) => compareKeys(a.key, b.key))) out.push(u);
     }
     return out;
   }

@@ -58,6 +58,7 @@ export function mvccPrefetchPlan(txs: readonly MvccTx[]): MvccPrefetchPlan {
     }
   }
   const allKeys: PrefetchKey[] = [];
-  for (const forNs of keys.values()) allKeys.push(...forNs.values());
+  // A loop, not push(...spread): a block may carry more keys than a call may take arguments.
+  for (const forNs of keys.values()) for (const k of forNs.values()) allKeys.push(k);
   return { keys: allKeys, ranges: [...ranges.values()] };
 }

@@ -192,6 +192,11 @@ export class LedgerReader {
   }
 
   /** @throws LedgerError NOT_FOUND */
+  /** Whether a transaction with this id is on the ledger (valid or not): the endorser's duplicate check, without an error per miss. */
+  async hasTransaction(txId: string): Promise<boolean> {
+    return (await this.kv.get(txKey(txId))) !== undefined;
+  }
+
   async txLocation(txId: string): Promise<TxLocation> {
     const v = await this.kv.get(txKey(txId));
     if (!v) throw notFound(`transaction ${txId}`, { txId });

@@ -4,3 +4,5 @@ export * from './core/raft/index.js';
 // The durable Raft log (WAL and snapshots on a real or simulated disk) and the block cutter.
 export * from './wal/index.js';
 export * from './core/cutter/index.js';
+// The orderer's shell: block writing and signing, the block store, Broadcast and Deliver.
+export * from './orderer/index.js';

@@ -1,0 +1,223 @@
+/**
+ * Broadcast: the checks of one envelope before ordering, answered with
+ * Fabric's common.Status as its orderer answers them
+ * (orderer/common/broadcast/broadcast.go, msgprocessor/standardchannel.go),
+ * in Fabric's order:
+ *
+ * - bytes that are not an envelope, or a channel header that does not
+ *   decode: BAD_REQUEST (Fabric: "could not determine channel ID");
+ * - a channel this orderer does not serve: BAD_REQUEST (Fabric 2.5 without
+ *   a system channel answers BAD_REQUEST here, not NOT_FOUND);
+ * - a CONFIG envelope sent directly: BAD_REQUEST (only the orderer makes them);
+ * - the filters: an empty payload, payload + signature over the channel's
+ *   AbsoluteMaxBytes, a creator certificate already expired: BAD_REQUEST;
+ *   the creator's signature not satisfying /Channel/Writers (a bad
+ *   signature or unknown identity counts as no signature): FORBIDDEN;
+ * - a CONFIG_UPDATE: its update must decode, name this channel, have the
+ *   next sequence and compile, and its signatures must satisfy
+ *   /Channel/Admins (and the ordering orgs' admins when ordering settings
+ *   change): BAD_REQUEST otherwise, as Fabric's config validator answers.
+ *   The orderer then wraps the new configuration in a CONFIG envelope it
+ *   signs, and orders that alone in a block;
+ * - the chain refusing (no leader, halted, backlog full): SERVICE_UNAVAILABLE.
+ *
+ * Alliance's config update is Fabric's ConfigUpdateEnvelope whose
+ * `config_update` holds the whole new alliance.ChannelConfig (not a
+ * read/write set), each ConfigSignature signing (signature_header ||
+ * config_update) as in Fabric.
+ *
+ * Bad input never throws out of `submit`: every envelope gets a status.
+ */
+import { AllianceError, common, decodeMessage, evaluateSignedData, buildSignedEnvelope, parseEnvelope, type ParsedEnvelope, type SignedData, type SigningIdentity } from '@alliance/protocol';
+import { readChannelConfig, type LedgerChannelConfig } from '@alliance/ledger';
+import { changesOrdering, compileChannel, configProblem, type ChannelLookup, type CompiledChannel, type OrdererChannel } from './channel-support.js';
+import { BROADCAST_ENVELOPE_BYTES_MAX, CONFIG_UPDATE_SIGNATURES_MAX } from './constants.js';
+
+const { Status, HeaderType } = common;
+
+/** What Broadcast answers one envelope (orderer.BroadcastResponse, and the block when known). */
+export interface BroadcastResult {
+  /** A common.Status. */
+  readonly status: number;
+  readonly info: string;
+  /** The committed block holding the envelope; absent with early acknowledgement and on failure. */
+  readonly blockNumber?: number;
+}
+
+export interface BroadcastOptions {
+  readonly channels: ChannelLookup;
+  /** Signs the CONFIG envelopes the orderer makes from config updates. */
+  readonly signer: SigningIdentity;
+  /** Answer SUCCESS once the chain accepted the envelope for ordering (Fabric's behaviour), not once committed. */
+  readonly earlyAck?: boolean;
+  /** Unix ms now (certificate expiry, policy evaluation). Default: the system clock. */
+  readonly nowMs?: () => number;
+}
+
+/** A refusal: the status and Fabric-like info. */
+class Refusal {
+  constructor(readonly status: number, readonly info: string) {}
+}
+
+function refuse(status: number, info: string): never {
+  throw new Refusal(status, info);
+}
+
+export class BroadcastHandler {
+  readonly #options: BroadcastOptions;
+  readonly #nowMs: () => number;
+
+  constructor(options: BroadcastOptions) {
+    this.#options = options;
+    this.#nowMs = options.nowMs ?? Date.now;
+  }
+
+  /** Checks one envelope and has it ordered; never throws for bad input. */
+  async submit(envelope: Uint8Array): Promise<BroadcastResult> {
+    let checked: { channel: OrdererChannel; envelope: Uint8Array; isConfig: boolean };
+    try {
+      checked = this.#check(envelope);
+    } catch (err) {
+      if (err instanceof Refusal) return { status: err.status, info: err.info };
+      throw err;
+    }
+    return this.#order(checked.channel, checked.envelope, checked.isConfig);
+  }
+
+  /** Everything before ordering; returns what to order or throws a Refusal. */
+  #check(bytes: Uint8Array): { channel: OrdererChannel; envelope: Uint8Array; isConfig: boolean } {
+    const env = parse(bytes);
+    const channel = this.#options.channels(env.channelId) ?? refuse(Status.BAD_REQUEST, `channel ${env.channelId} is not served by this orderer`);
+    if (env.type === HeaderType.CONFIG) refuse(Status.BAD_REQUEST, 'a CONFIG message cannot be broadcast directly; send a CONFIG_UPDATE');
+    if (env.type === HeaderType.ORDERER_TRANSACTION) refuse(Status.BAD_REQUEST, 'ORDERER_TRANSACTION messages are no longer supported');
+    const c = compiled(channel.config);
+    this.#filter(env, c);
+    if (env.type !== HeaderType.CONFIG_UPDATE) return { channel, envelope: bytes, isConfig: false };
+    const next = this.#checkConfigUpdate(env, channel.config, c);
+    const config = buildSignedEnvelope({ type: HeaderType.CONFIG, channelId: channel.config.channelId, data: next.bytes, signer: this.#options.signer, timestampMs: this.#nowMs() });
+    // Fabric applies its filters again to the envelope it made: the size matters to the consenter.
+    const size = sizeOf(config);
+    if (size > c.absoluteMaxBytes) refuse(Status.BAD_REQUEST, `the config envelope is ${size} bytes and exceeds the maximum of ${c.absoluteMaxBytes} bytes`);
+    return { channel, envelope: config, isConfig: true };
+  }
+
+  /** Fabric's standard channel filters: empty, size, expiration, signature against Writers. */
+  #filter(env: ParsedEnvelope, c: CompiledChannel): void {
+    if (env.payloadBytes.length === 0) refuse(Status.BAD_REQUEST, 'the message is empty');
+    const size = env.payloadBytes.length + env.signature.length;
+    if (size > c.absoluteMaxBytes) refuse(Status.BAD_REQUEST, `the message is ${size} bytes and exceeds the maximum of ${c.absoluteMaxBytes} bytes`);
+    const nowMs = this.#nowMs();
+    if (expired(env.signatureHeader.creator, c, nowMs)) refuse(Status.BAD_REQUEST, 'the broadcast client identity has expired');
+    const signed: SignedData = { identity: env.signatureHeader.creator, data: env.payloadBytes, signature: env.signature };
+    if (!evaluateSignedData(c.writers, [signed], { deserializer: c.registry, atMs: nowMs })) {
+      refuse(Status.FORBIDDEN, 'the creator\'s signature does not satisfy the channel Writers policy');
+    }
+  }
+
+  #checkConfigUpdate(env: ParsedEnvelope, current: LedgerChannelConfig, c: CompiledChannel): LedgerChannelConfig {
+    let update: common.ConfigUpdateEnvelope;
+    try {
+      update = decodeMessage(common.ConfigUpdateEnvelope, env.data, 'common.ConfigUpdateEnvelope');
+    } catch (err) {
+      return rethrowAs(err, 'the config update envelope does not decode');
+    }
+    if (update.signatures.length > CONFIG_UPDATE_SIGNATURES_MAX) refuse(Status.BAD_REQUEST, `a config update carries at most ${CONFIG_UPDATE_SIGNATURES_MAX} signatures`);
+    let next: LedgerChannelConfig;
+    try {
+      next = readChannelConfig(update.configUpdate);
+    } catch (err) {
+      return rethrowAs(err, 'the config update does not decode');
+    }
+    if (next.channelId !== current.channelId) refuse(Status.BAD_REQUEST, `the config update is for channel ${next.channelId}, not ${current.channelId}`);
+    if (next.sequence !== current.sequence + 1) refuse(Status.BAD_REQUEST, `the config update has sequence ${next.sequence}, the next is ${current.sequence + 1}`);
+    const problem = configProblem(next);
+    if (problem !== undefined) refuse(Status.BAD_REQUEST, `the new configuration cannot be used: ${problem}`);
+    const signed = configSignatures(update);
+    const ctx = { deserializer: c.registry, atMs: this.#nowMs() };
+    if (!evaluateSignedData(c.admins, signed, ctx)) refuse(Status.BAD_REQUEST, 'the config update\'s signatures do not satisfy the channel Admins policy');
+    if (changesOrdering(current.config, next.config) && !evaluateSignedData(c.ordererAdmins, signed, ctx)) {
+      refuse(Status.BAD_REQUEST, 'the config update changes ordering settings; its signatures do not satisfy the orderer Admins policy');
+    }
+    return next;
+  }
+
+  async #order(channel: OrdererChannel, envelope: Uint8Array, isConfig: boolean): Promise<BroadcastResult> {
+    const earlyAck = this.#options.earlyAck ?? false;
+    return new Promise<BroadcastResult>((resolve, reject) => {
+      const accepted = earlyAck ? () => resolve({ status: Status.SUCCESS, info: '' }) : undefined;
+      let ordering: Promise<{ readonly blockNumber: number }>;
+      try {
+        ordering = channel.chain.order(envelope, { isConfig, ...(accepted ? { accepted } : {}) });
+      } catch (err) {
+        ordering = Promise.reject(err);
+      }
+      ordering.then(
+        ({ blockNumber }) => resolve({ status: Status.SUCCESS, info: '', blockNumber }),
+        (err: unknown) => {
+          // Fabric answers SERVICE_UNAVAILABLE to any refusal by the consenter (OrderingUnavailableError,
+          // or the Raft chain's own operating errors); anything else is a bug and propagates.
+          if (err instanceof AllianceError) {
+            resolve({ status: Status.SERVICE_UNAVAILABLE, info: `the chain cannot order now: ${err.message}` });
+          } else {
+            reject(err);
+          }
+        },
+      );
+    });
+  }
+}
+
+function parse(bytes: Uint8Array): ParsedEnvelope {
+  try {
+    return parseEnvelope(bytes, BROADCAST_ENVELOPE_BYTES_MAX);
+  } catch (err) {
+    return rethrowAs(err, 'could not determine the channel ID');
+  }
+}
+
+function compiled(config: LedgerChannelConfig): CompiledChannel {
+  try {
+    return compileChannel(config);
+  } catch (err) {
+    // The configuration in force compiled when it was accepted; not compiling now is the node's fault.
+    if (err instanceof AllianceError) refuse(Status.SERVICE_UNAVAILABLE, `the channel configuration is unusable: ${err.message}`);
+    throw err;
+  }
+}
+
+/** An operating error from a decoder as a BAD_REQUEST; anything else is a bug and propagates. */
+function rethrowAs(err: unknown, what: string): never {
+  if (err instanceof AllianceError) refuse(Status.BAD_REQUEST, `${what}: ${err.message}`);
+  throw err;
+}
+
+function sizeOf(envelopeBytes: Uint8Array): number {
+  const env = common.Envelope.decode(envelopeBytes);
+  return env.payload.length + env.signature.length;
+}
+
+/** Fabric's expiration rule: a creator that deserializes and whose certificate ended before now. */
+function expired(creator: Uint8Array, c: CompiledChannel, nowMs: number): boolean {
+  try {
+    return c.registry.deserialize(creator).notAfterMs <= nowMs;
+  } catch {
+    // Fabric cannot read an expiry either and lets the signature filter refuse it.
+    return false;
+  }
+}
+
+/** Fabric's ConfigUpdateEnvelope.AsSignedData: each signature over (signature_header || config_update). */
+function configSignatures(update: common.ConfigUpdateEnvelope): SignedData[] {
+  const out: SignedData[] = [];
+  for (const s of update.signatures) {
+    const signatureHeader = s.signatureHeader ?? new Uint8Array(0);
+    let creator: Uint8Array;
+    try {
+      creator = common.SignatureHeader.decode(signatureHeader).creator;
+    } catch {
+      continue;
+    }
+    out.push({ identity: creator, data: Buffer.concat([signatureHeader, update.configUpdate]), signature: s.signature ?? new Uint8Array(0) });
+  }
+  return out;
+}

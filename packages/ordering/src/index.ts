@@ -6,3 +6,7 @@ export * from './wal/index.js';
 export * from './core/cutter/index.js';
 // The orderer's shell: block writing and signing, the block store, Broadcast and Deliver.
 export * from './orderer/index.js';
+// One orderer's consensus loop for one channel (RaftChain over the durable log, cutter and block sink).
+export * from './chain/index.js';
+// The deterministic cluster simulation (seeded faults, checkers), as a namespace: sim.runSeeds, sim.SimChecker...
+export * as sim from './sim/index.js';

@@ -45,7 +45,14 @@ export class MemoryStorage implements Storage {
   /** The membership as the application last applied it: the default of `compact`. */
   private conf: ConfState;
 
-  /** A fresh log whose membership is `conf` (the bootstrap of a new group; a joining node starts with no members). */
+  /**
+   * A fresh log whose membership is `conf`: the bootstrap of a new group,
+   * or, for a node joining an existing group, the membership that admits it
+   * (as Fabric starts a joining orderer from the config block that adds it).
+   * A joiner must NOT start empty: the starting membership is not in the
+   * log, so it would count only later additions as voters and could elect
+   * itself (the cluster simulation found this).
+   */
   constructor(conf: ConfState = { voters: [], learners: [] }) {
     this.conf = conf;
     this.snap = { metadata: { index: 0, term: 0, conf }, data: new Uint8Array() };

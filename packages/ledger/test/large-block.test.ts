@@ -25,6 +25,7 @@ describe('large blocks', () => {
       expect((await ledger.commitBlock(ch.block([next.envelope]))).codes).toEqual([protos.TxValidationCode.VALID]);
       expect(await ledger.hasTransaction(big.txId)).toBe(true);
       expect(await ledger.hasTransaction('0'.repeat(64))).toBe(false);
+      expect(await ledger.hasTransactions([big.txId, '0'.repeat(64), next.txId])).toEqual([true, false, true]);
     } finally {
       await ledger.close();
     }

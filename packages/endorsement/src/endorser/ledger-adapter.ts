@@ -13,12 +13,42 @@ import { channelPolicy, type Ledger, type LedgerChannelConfig } from '@alliance/
 import type { EndorserChannel } from './proposal-checks.js';
 import type { EndorserLedger } from './run-contract.js';
 
+interface PendingLookup {
+  readonly txId: string;
+  readonly resolve: (found: boolean) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * The endorser's duplicate check, coalesced: the lookups of one turn of the
+ * event loop leave as one `hasTransactions` (one LevelDB `getMany`), so
+ * proposals arriving together pay one thread-pool hand-off between them.
+ */
+function coalescedHasTransaction(ledger: Ledger): (txId: string) => Promise<boolean> {
+  let pending: PendingLookup[] | undefined;
+  const flush = (): void => {
+    const batch = pending!;
+    pending = undefined;
+    ledger.hasTransactions(batch.map((p) => p.txId)).then(
+      (found) => batch.forEach((p, i) => p.resolve(found[i] === true)),
+      (err: unknown) => batch.forEach((p) => p.reject(err)),
+    );
+  };
+  return (txId) => new Promise<boolean>((resolve, reject) => {
+    if (!pending) {
+      pending = [];
+      setImmediate(flush);
+    }
+    pending.push({ txId, resolve, reject });
+  });
+}
+
 /** The ledger as the endorser reads it. */
 export function endorserLedgerOf(ledger: Ledger): EndorserLedger {
   return {
     stateSnapshot: () => ledger.stateSnapshot(),
     getHistoryForKey: (namespace, key) => ledger.getHistoryForKey(namespace, key),
-    hasTransaction: (txId) => ledger.hasTransaction(txId),
+    hasTransaction: coalescedHasTransaction(ledger),
   };
 }
 

@@ -9,7 +9,7 @@ import {
   parseTransactionAction, protos, timestampToMs, getTransactionsFilter,
 } from '@alliance/protocol';
 import { LedgerError } from '../errors.js';
-import { KV_KEY_BYTES_MAX, STATE_PAGE_SIZE_DEFAULT, STATE_PAGE_SIZE_MAX } from '../constants.js';
+import { KV_GET_MANY_KEYS_MAX, KV_KEY_BYTES_MAX, STATE_PAGE_SIZE_DEFAULT, STATE_PAGE_SIZE_MAX } from '../constants.js';
 import type { CommitNotifier } from '../events/commit-notifier.js';
 import type { BlockFileStore } from '../store/block-files.js';
 import type { KvStore } from '../store/kv-store.js';
@@ -195,6 +195,16 @@ export class LedgerReader {
   /** Whether a transaction with this id is on the ledger (valid or not): the endorser's duplicate check, without an error per miss. */
   async hasTransaction(txId: string): Promise<boolean> {
     return (await this.kv.get(txKey(txId))) !== undefined;
+  }
+
+  /** `hasTransaction` for many ids at once: one index read per 64k ids, answers in the same order. */
+  async hasTransactions(txIds: readonly string[]): Promise<boolean[]> {
+    const out: boolean[] = [];
+    for (let i = 0; i < txIds.length; i += KV_GET_MANY_KEYS_MAX) {
+      const values = await this.kv.getMany(txIds.slice(i, i + KV_GET_MANY_KEYS_MAX).map(txKey));
+      for (const v of values) out.push(v !== undefined);
+    }
+    return out;
   }
 
   async txLocation(txId: string): Promise<TxLocation> {

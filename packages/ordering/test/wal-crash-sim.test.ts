@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng, rngIntBelow } from '@alliance/ledger';
 import { MemoryWalDisk, RaftLogStore, type RaftLogSave } from '../src/wal/index.js';
 import { logImage, modelOf, nextSave, WorkloadModel } from '../src/wal/wal-workload.js';
+import { crashImages } from './wal-harness.js';
 
 const SEEDS = Number(process.env.WAL_SIM_SEEDS ?? 100);
 /** Lives per seed: each crashes once (the last one closes cleanly). */
@@ -18,25 +19,7 @@ const LIVES = 6;
 /** A crash lands within this many disk operations of the open. */
 const CRASH_OPS_MAX = 120;
 
-/** The images the log may have when `inFlight` was in flight on top of `model`. */
-function candidates(model: WorkloadModel, inFlight: RaftLogSave | undefined): string[] {
-  const out = [logImage(model)];
-  if (inFlight === undefined) return out;
-  const done = model.copy();
-  done.save(inFlight);
-  out.push(logImage(done));
-  if (inFlight.snapshot !== undefined && inFlight.snapshot.metadata.index > model.snapshot().metadata.index) {
-    const snapOnly = model.copy();
-    snapOnly.save({ snapshot: inFlight.snapshot });
-    // Recovery never leaves a node below its snapshot's term or commit.
-    const hs = snapOnly.hardState();
-    const { index, term } = inFlight.snapshot.metadata;
-    const lifted = hs.term < term ? { term, vote: 0, commit: hs.commit } : hs;
-    snapOnly.view.setHardState({ ...lifted, commit: Math.max(lifted.commit, index) });
-    out.push(logImage(snapOnly));
-  }
-  return out;
-}
+const candidates = crashImages;
 
 async function runSeed(seed: number): Promise<{ saves: number; crashes: number; tornCut: number }> {
   const rng = createRng(seed);

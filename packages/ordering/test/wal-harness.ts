@@ -7,7 +7,8 @@ import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EntryType, type Entry } from '../src/core/raft/types.js';
-import { MemoryWalDisk, RaftLogStore, type RaftLogStoreOptions } from '../src/wal/index.js';
+import { MemoryWalDisk, RaftLogStore, type RaftLogSave, type RaftLogStoreOptions } from '../src/wal/index.js';
+import { logImage, type WorkloadModel } from '../src/wal/wal-workload.js';
 
 export type Files = Map<string, Uint8Array>;
 
@@ -84,4 +85,28 @@ export async function codeOf(fn: () => Promise<unknown>): Promise<string | undef
     return (e as { code?: string }).code ?? (e as Error).message;
   }
   return undefined;
+}
+
+/**
+ * The images a log may recover to after a crash while `inFlight` was being
+ * saved on top of `model`: before it, after it, or, when it carried a newer
+ * snapshot, with only the snapshot (whose file lands first) — lifted to the
+ * snapshot's term and commit, below which recovery never leaves a node.
+ */
+export function crashImages(model: WorkloadModel, inFlight: RaftLogSave | undefined): string[] {
+  const out = [logImage(model)];
+  if (inFlight === undefined) return out;
+  const done = model.copy();
+  done.save(inFlight);
+  out.push(logImage(done));
+  if (inFlight.snapshot !== undefined && inFlight.snapshot.metadata.index > model.snapshot().metadata.index) {
+    const snapOnly = model.copy();
+    snapOnly.save({ snapshot: inFlight.snapshot });
+    const hs = snapOnly.hardState();
+    const { index, term } = inFlight.snapshot.metadata;
+    const lifted = hs.term < term ? { term, vote: 0, commit: hs.commit } : hs;
+    snapOnly.view.setHardState({ ...lifted, commit: Math.max(lifted.commit, index) });
+    out.push(logImage(snapOnly));
+  }
+  return out;
 }

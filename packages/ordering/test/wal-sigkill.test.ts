@@ -20,8 +20,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, rngIntBelow, type Rng } from '@alliance/ledger';
-import { RaftLogStore, type RaftLogSave } from '../src/wal/index.js';
+import { RaftLogStore } from '../src/wal/index.js';
 import { logImage, modelOf, nextSave, workloadRng, WorkloadModel } from '../src/wal/wal-workload.js';
+import { crashImages } from './wal-harness.js';
 
 const CHILD = fileURLToPath(new URL('../dist/wal/wal-crash-child.js', import.meta.url));
 const SEEDS = seedsFromEnv('WAL_KILL_SEEDS', 1, 5);
@@ -93,22 +94,8 @@ function allowed(start: WorkloadModel, seed: number, life: number, saved: number
   const rng = workloadRng(seed, life);
   const model = start.copy();
   for (let i = 0; i < saved; i++) model.save(nextSave(rng, model));
-  const out = [logImage(model)];
-  if (done || saved === CHILD_SAVES) return out;
-  const inFlight: RaftLogSave = nextSave(rng, model);
-  const next = model.copy();
-  next.save(inFlight);
-  out.push(logImage(next));
-  if (inFlight.snapshot !== undefined && inFlight.snapshot.metadata.index > model.snapshot().metadata.index) {
-    const snapOnly = model.copy();
-    snapOnly.save({ snapshot: inFlight.snapshot });
-    const hs = snapOnly.hardState();
-    const { index, term } = inFlight.snapshot.metadata;
-    const lifted = hs.term < term ? { term, vote: 0, commit: hs.commit } : hs;
-    snapOnly.view.setHardState({ ...lifted, commit: Math.max(lifted.commit, index) });
-    out.push(logImage(snapOnly));
-  }
-  return out;
+  if (done || saved === CHILD_SAVES) return crashImages(model, undefined);
+  return crashImages(model, nextSave(rng, model));
 }
 
 async function runSeed(seed: number): Promise<{ kills: number; acked: number }> {

@@ -9,10 +9,14 @@
  * installing one pulls the blocks in between from other orderers (Fabric's
  * catch-up through Deliver) and stores them as they were signed there.
  */
-import { common, decodeMessage, encodeBlock, type SigningIdentity } from '@alliance/protocol';
+import { channelConfigOfEnvelope, type LedgerChannelConfig } from '@alliance/ledger';
+import { AllianceError, common, decodeMessage, encodeBlock, type SigningIdentity } from '@alliance/protocol';
 import type { OrdererBlockStore } from '../orderer/block-store.js';
-import { BlockCreator, BlockWriter, chainTipAfter, raftIndexOf } from '../orderer/block-writer.js';
+import { BlockCreator, BlockWriter, chainTipAfter, isConfigBlock, raftIndexOf } from '../orderer/block-writer.js';
+import { consenterContext, consenterProblem, consentersOf } from '../orderer/consenters.js';
+import type { ConfState, NodeId } from '../core/raft/types.js';
 import { chainAssert } from './assert.js';
+import type { ConsenterSet } from './membership-plan.js';
 import type { BlockBuilder, BlockSink } from './types.js';
 
 function decodeBlock(bytes: Uint8Array): common.Block {
@@ -41,6 +45,35 @@ export class OrdererBlockBuilder implements BlockBuilder {
   }
 }
 
+/**
+ * The configuration a config block carries (genesis included).
+ * @throws LedgerError BLOCK_MALFORMED when `block` is not a config block or its configuration does not decode
+ */
+export function configOfBlock(block: Uint8Array | common.IBlock): LedgerChannelConfig {
+  const decoded = block instanceof Uint8Array ? decodeBlock(block) : block;
+  const data = decoded.data?.data ?? [];
+  chainAssert(data.length === 1, 'a config block holds one envelope');
+  return channelConfigOfEnvelope(data[0]!);
+}
+
+/**
+ * The Raft membership a config block admits: its consenters' ids as voters. A joining orderer
+ * bootstraps its RaftChain with it from the config block that adds it (as Fabric starts a joiner
+ * from that block), so it counts itself and the others as they will once the ConfChange applies.
+ * @throws LedgerError BLOCK_MALFORMED (see configOfBlock); Error (assertion) when it names no consenter
+ */
+export function bootstrapFromConfigBlock(block: Uint8Array | common.IBlock): ConfState {
+  const voters = [...consentersOf(configOfBlock(block).config).keys()].sort((a, b) => a - b);
+  chainAssert(voters.length > 0 && !voters.includes(0), 'a config block to bootstrap from names its consenters');
+  return { voters, learners: [] };
+}
+
+function contextsOf(config: LedgerChannelConfig): Map<NodeId, Uint8Array> {
+  const out = new Map<NodeId, Uint8Array>();
+  for (const [id, node] of consentersOf(config.config)) out.set(id, consenterContext(node));
+  return out;
+}
+
 /** Fetches sealed block `number` from another orderer of the channel (Deliver). */
 export type BlockPuller = (number: number) => Promise<Uint8Array>;
 
@@ -49,21 +82,77 @@ export class OrdererBlockSink implements BlockSink {
   #writer: BlockWriter;
   #last: Uint8Array;
   #lastRaftIndex: number;
+  #config: LedgerChannelConfig;
+  #previousConfig: LedgerChannelConfig | undefined;
+  #consenters: ConsenterSet;
 
-  private constructor(private readonly store: OrdererBlockStore, private readonly signer: SigningIdentity, private readonly pull: BlockPuller, last: Uint8Array) {
+  private constructor(
+    private readonly store: OrdererBlockStore, private readonly signer: SigningIdentity, private readonly pull: BlockPuller, last: Uint8Array,
+    config: LedgerChannelConfig, previousConfig: LedgerChannelConfig | undefined,
+  ) {
     const decoded = decodeBlock(last);
     this.#writer = new BlockWriter(signer, chainTipAfter(decoded));
     this.#last = last;
     this.#lastRaftIndex = numberOf(decoded) === 0 ? 0 : Number(raftIndexOf(decoded));
+    this.#config = config;
+    this.#previousConfig = previousConfig;
+    this.#consenters = this.#consenterSet();
   }
 
   /**
-   * Opens on `store`, which holds at least the genesis block.
-   * @throws the store's errors; Error (assertion) on an empty store
+   * Opens on `store`, which holds at least the genesis block; reads the config block in force (the
+   * last block's last config) and the one before it (for the contexts of removed consenters).
+   * @throws the store's errors; LedgerError BLOCK_MALFORMED when a config block does not decode; Error (assertion) on an empty store
    */
   static async open(store: OrdererBlockStore, signer: SigningIdentity, pull: BlockPuller): Promise<OrdererBlockSink> {
     chainAssert(store.height > 0, 'the orderer block store holds the genesis block');
-    return new OrdererBlockSink(store, signer, pull, await store.get(store.height - 1));
+    const last = await store.get(store.height - 1);
+    const at = Number(chainTipAfter(decodeBlock(last)).lastConfigIndex);
+    const configBlock = await store.get(at);
+    let previous: LedgerChannelConfig | undefined;
+    if (at > 0) {
+      const before = Number(chainTipAfter(decodeBlock(await store.get(at - 1))).lastConfigIndex);
+      previous = configOfBlock(await store.get(before));
+    }
+    return new OrdererBlockSink(store, signer, pull, last, configOfBlock(configBlock), previous);
+  }
+
+  /** The channel configuration in force: the last config block's. */
+  config(): LedgerChannelConfig {
+    return this.#config;
+  }
+
+  /**
+   * Whether a CONFIG envelope still fits the configuration in force (RaftChain's `checkConfigEnvelope`):
+   * same channel, the next sequence, and its consenters acceptable (one change at most).
+   */
+  configEnvelopeFits(envelope: Uint8Array): boolean {
+    let next: LedgerChannelConfig;
+    try {
+      next = channelConfigOfEnvelope(envelope);
+    } catch (err) {
+      if (err instanceof AllianceError) return false;
+      throw err;
+    }
+    const current = this.#config;
+    return next.channelId === current.channelId && next.sequence === current.sequence + 1 && consenterProblem(current.config, next.config) === undefined;
+  }
+
+  /** The consenters in force (and those before), as RaftChain's `consenters` option wants them. */
+  consenters(): ConsenterSet {
+    return this.#consenters;
+  }
+
+  #consenterSet(): ConsenterSet {
+    return { current: contextsOf(this.#config), ...(this.#previousConfig && { previous: contextsOf(this.#previousConfig) }) };
+  }
+
+  /** Follows config blocks as they are stored. */
+  #stored(block: common.IBlock): void {
+    if (!isConfigBlock(block) || numberOf(block) === 0) return;
+    this.#previousConfig = this.#config;
+    this.#config = configOfBlock(block);
+    this.#consenters = this.#consenterSet();
   }
 
   lastBlock(): Uint8Array {
@@ -79,10 +168,12 @@ export class OrdererBlockSink implements BlockSink {
   }
 
   async write(block: Uint8Array, raftIndex: number): Promise<void> {
-    const sealed = this.#writer.writeBlock(decodeBlock(block), { raftIndex: BigInt(raftIndex) });
+    const decoded = decodeBlock(block);
+    const sealed = this.#writer.writeBlock(decoded, { raftIndex: BigInt(raftIndex) });
     await this.store.append(sealed);
     this.#last = sealed;
     this.#lastRaftIndex = raftIndex;
+    this.#stored(decoded);
   }
 
   async catchUp(block: Uint8Array, raftIndex: number): Promise<void> {
@@ -98,5 +189,6 @@ export class OrdererBlockSink implements BlockSink {
     this.#writer = new BlockWriter(this.signer, chainTipAfter(decoded));
     this.#last = block;
     this.#lastRaftIndex = Number(raftIndexOf(decoded));
+    this.#stored(decoded);
   }
 }

@@ -27,14 +27,22 @@
  * block, cut by the leader); with no leader known `order` throws
  * ChainError NO_LEADER (Broadcast: SERVICE_UNAVAILABLE).
  *
+ * Membership follows the configuration: with the `consenters` option, a
+ * leader that has applied its whole log compares the consenters of the
+ * config block in force with the Raft membership on every tick and takes
+ * one step (membership-plan.ts): propose the ConfChange adding or removing
+ * one consenter (its OrderingNode as context), or, when the consenter to
+ * remove is itself, hand leadership to another voter first. A node that
+ * applies its own removal halts (CHAIN_HALTED) once that entry is applied.
+ *
  * Time enters only as `tick` (BatchTimeout counts `tickMs` per tick). No
  * timer, socket or file here: the store, transport, builder and sink are
  * handed in.
  *
  * This file passes the house's 400 lines: it is one loop whose steps
- * (persist, apply, snapshot, propose) share the applied index, the
- * in-flight list and the leader state; what stands alone lives beside it
- * (types.ts, errors.ts, constants.ts).
+ * (persist, apply, snapshot, propose, follow the consenters) share the
+ * applied index, the in-flight list and the leader state; what stands alone
+ * lives beside it (types.ts, errors.ts, constants.ts, membership-plan.ts).
  */
 import { type Rng } from '@alliance/ledger';
 import { BlockCutter, DEFAULT_BATCH_CONFIG, type BatchConfig } from '../core/cutter/block-cutter.js';
@@ -51,6 +59,7 @@ import type { RaftLogStore } from '../wal/raft-log-store.js';
 import { chainAssert } from './assert.js';
 import * as C from './constants.js';
 import { ChainError } from './errors.js';
+import { nextMembershipStep, type ConsenterSet } from './membership-plan.js';
 import type { BlockBuilder, BlockSink, Transport } from './types.js';
 
 export interface RaftChainOptions {
@@ -81,6 +90,22 @@ export interface RaftChainOptions {
    * batch and orders it alone in a block (Fabric classifies at the leader, so forwarding needs no flag).
    */
   readonly isConfigEnvelope?: (envelope: Uint8Array) => boolean;
+  /**
+   * The consenters of the configuration in force (the last config block the sink holds) as Raft
+   * node ids with their ConfChange contexts; undefined or empty: membership is not managed from the
+   * configuration (changes come through `proposeConfChange` only). A leader brings the Raft
+   * membership to it one change at a time (membership-plan.ts), checking on every tick.
+   */
+  readonly consenters?: () => ConsenterSet | undefined;
+  /**
+   * Re-checks a config envelope at the leader just before it is proposed, against the configuration
+   * in force (Fabric re-validates a config message whose sequence advanced since Broadcast checked
+   * it: two updates of one sequence both pass Broadcast, only the first can apply). With it, the
+   * leader proposes a config block only once every block before it applied, and nothing behind it
+   * until it applies (Fabric's configInflight). False: the envelope is dropped (its client's wait
+   * ends with ORDER_TIMEOUT and it resubmits against the new configuration).
+   */
+  readonly checkConfigEnvelope?: (envelope: Uint8Array) => boolean;
   /** Called after each committed conf change is applied and saved (observers, the sim). */
   readonly onConfChange?: (cc: ConfChange, conf: ConfState) => void;
 }
@@ -98,6 +123,10 @@ export interface ChainStats {
   envelopesForwarded: number;
   /** Envelopes and batches a leader dropped when it stepped down, and forwarded envelopes that reached a non-leader. */
   envelopesDropped: number;
+  /** Conf changes this node proposed as leader to follow the consenters in force. */
+  confChangesProposed: number;
+  /** Leader transfers this node started before its own removal. */
+  membershipTransfers: number;
 }
 
 export interface ChainStatus {
@@ -118,6 +147,7 @@ export class RaftChain {
   readonly id: NodeId;
   readonly stats: ChainStats = {
     blocksProposed: 0, proposalsRefused: 0, blocksWritten: 0, blocksSkipped: 0, snapshotsTaken: 0, snapshotsInstalled: 0, envelopesForwarded: 0, envelopesDropped: 0,
+    confChangesProposed: 0, membershipTransfers: 0,
   };
   readonly #o: RaftChainOptions;
   readonly #raft: RaftNode;
@@ -132,6 +162,12 @@ export class RaftChain {
   /** Raft indexes of blocks proposed by this leader and not yet applied. */
   #inflight: number[] = [];
   #queue: Uint8Array[][] = [];
+  /** The raft index of the last conf change this node proposed to follow the consenters: none other until it applies. */
+  #confProposedAt = 0;
+  /** Batches the cutter cut for a config envelope (alone), while they wait in the queue. */
+  readonly #configBatches = new WeakSet<Uint8Array[]>();
+  /** With `checkConfigEnvelope`: the raft index of the config block this leader proposed last; nothing is proposed behind it until it applies. */
+  #configProposedAt = 0;
   #applied: number;
   #blocksSinceSnapshot = 0;
   #halted = false;
@@ -182,6 +218,7 @@ export class RaftChain {
     const batch = this.#cutter.tick(this.#tickMs);
     if (batch !== undefined) this.#queue.push(batch);
     this.#proposeQueued();
+    this.#reconcileMembership();
   }
 
   /** A Raft message from another orderer. */
@@ -369,6 +406,8 @@ export class RaftChain {
     this.#queue = [];
     this.#inflight = [];
     this.#resumeAt = undefined;
+    this.#confProposedAt = 0; // a later term's leader relies on the core's pending check
+    this.#configProposedAt = 0;
   }
 
   #orderAtLeader(envelope: Uint8Array, isConfig = this.#o.isConfigEnvelope?.(envelope) === true): void {
@@ -376,6 +415,7 @@ export class RaftChain {
       throw new ChainError('BACKLOG_FULL', `${this.#queue.length} blocks wait to be proposed`, { queued: this.#queue.length, max: C.QUEUED_BATCHES_MAX });
     }
     const { batches } = isConfig ? this.#cutter.orderedConfig(envelope) : this.#cutter.ordered(envelope);
+    if (isConfig) this.#configBatches.add(batches.at(-1)!);
     for (const b of batches) this.#queue.push(b);
     this.#proposeQueued();
   }
@@ -394,8 +434,19 @@ export class RaftChain {
       // Never propose as a follower: the core would forward the block to the new leader, chained on the wrong tip.
       if (s.role !== Role.LEADER) return;
       if (s.leadTransferee !== NO_NODE) return; // proposals are refused while leadership moves
+      const batch = this.#queue[0]!;
+      const isConfig = this.#configBatches.has(batch);
+      if (this.#o.checkConfigEnvelope !== undefined) {
+        if (this.#applied < this.#configProposedAt) return; // a config block in flight: nothing behind it until it applies
+        if (isConfig && this.#inflight.length > 0) return; // checked against the configuration once every block before it applied
+        if (isConfig && !this.#o.checkConfigEnvelope(batch[0]!)) {
+          this.#queue.shift();
+          this.stats.envelopesDropped++;
+          continue;
+        }
+      }
       const raftIndex = s.lastIndex + 1;
-      const block = builder.build(this.#queue[0]!, raftIndex);
+      const block = builder.build(batch, raftIndex);
       try {
         this.#raft.propose(block);
       } catch (err) {
@@ -408,7 +459,37 @@ export class RaftChain {
       chainAssert(this.#raft.termOf(raftIndex) === s.term, `the block went in at raft index ${raftIndex}`);
       this.#queue.shift();
       this.#inflight.push(raftIndex);
+      if (isConfig && this.#o.checkConfigEnvelope !== undefined) this.#configProposedAt = raftIndex;
       this.stats.blocksProposed++;
+    }
+  }
+
+  /**
+   * At a leader that has applied its whole log: the next step toward the consenters in force
+   * (propose one ConfChange, or hand leadership on before its own removal). Refusals (a change
+   * pending, quorum not reachable now) are retried on the next tick.
+   */
+  #reconcileMembership(): void {
+    if (!this.#isLeader || this.#halted || this.#o.consenters === undefined) return;
+    if (this.#resumeAt !== undefined && this.#applied < this.#resumeAt) return;
+    if (this.#applied < this.#confProposedAt) return;
+    const set = this.#o.consenters();
+    if (set === undefined || set.current.size === 0) return;
+    const s = this.#raft.status();
+    if (s.leadTransferee !== NO_NODE) return;
+    const step = nextMembershipStep(s.conf, set, this.id, (id) => s.progress.get(id)?.match ?? 0);
+    if (step === undefined) return;
+    try {
+      if (step.kind === 'transfer') {
+        this.#raft.transferLeadership(step.to);
+        this.stats.membershipTransfers++;
+      } else {
+        this.#raft.proposeConfChange(step.cc);
+        this.#confProposedAt = this.#raft.status().lastIndex;
+        this.stats.confChangesProposed++;
+      }
+    } catch (err) {
+      if (!(err instanceof RaftError)) throw err;
     }
   }
 

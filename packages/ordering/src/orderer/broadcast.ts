@@ -16,7 +16,9 @@
  * - a CONFIG_UPDATE: its update must decode, name this channel, have the
  *   next sequence and compile, and its signatures must satisfy
  *   /Channel/Admins (and the ordering orgs' admins when ordering settings
- *   change): BAD_REQUEST otherwise, as Fabric's config validator answers.
+ *   change, which includes the consenters), and at most one consenter may
+ *   be added or removed (consenters.ts): BAD_REQUEST otherwise, as
+ *   Fabric's config validator and etcdraft's metadata validator answer.
  *   The orderer then wraps the new configuration in a CONFIG envelope it
  *   signs, and orders that alone in a block;
  * - the chain refusing (no leader, halted, backlog full): SERVICE_UNAVAILABLE.
@@ -31,6 +33,7 @@
 import { AllianceError, common, decodeMessage, evaluateSignedData, buildSignedEnvelope, parseEnvelope, type ParsedEnvelope, type SignedData, type SigningIdentity } from '@alliance/protocol';
 import { readChannelConfig, type LedgerChannelConfig } from '@alliance/ledger';
 import { changesOrdering, compileChannel, configProblem, type ChannelLookup, type CompiledChannel, type OrdererChannel } from './channel-support.js';
+import { consenterProblem } from './consenters.js';
 import { BROADCAST_ENVELOPE_BYTES_MAX, CONFIG_UPDATE_SIGNATURES_MAX } from './constants.js';
 
 const { Status, HeaderType } = common;
@@ -138,6 +141,9 @@ export class BroadcastHandler {
     if (changesOrdering(current.config, next.config) && !evaluateSignedData(c.ordererAdmins, signed, ctx)) {
       refuse(Status.BAD_REQUEST, 'the config update changes ordering settings; its signatures do not satisfy the orderer Admins policy');
     }
+    // After the policies, as Fabric validates the consensus metadata after the config tree (one consenter change at a time).
+    const consenters = consenterProblem(current.config, next.config);
+    if (consenters !== undefined) refuse(Status.BAD_REQUEST, `the config update's consenters cannot be used: ${consenters}`);
     return next;
   }
 

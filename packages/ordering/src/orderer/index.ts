@@ -12,6 +12,7 @@ export { BroadcastHandler, type BroadcastOptions, type BroadcastResult } from '.
 export { DeliverHandler, encodeDeliverResponse, type DeliverOptions, type DeliverResult } from './deliver.js';
 export { buildConfigUpdateEnvelope, type ConfigUpdateSpec } from './config-update.js';
 export { changesOrdering, compileChannel, type ChannelLookup, type CompiledChannel, type OrdererChannel } from './channel-support.js';
+export { consenterChange, consenterContext, consenterProblem, consentersOf, type ConsenterChange, type Consenters } from './consenters.js';
 export type { OrderingChain, OrderOptions } from './ordering-chain.js';
 export { OrdererBlockStoreError, OrderingUnavailableError, type OrdererBlockStoreErrorCode, type OrderingUnavailableCode } from './errors.js';
 export {

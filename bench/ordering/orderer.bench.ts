@@ -20,15 +20,21 @@
  * with its own ECDSA signature, so one block costs 3 signatures here.
  *
  * Cases:
- * - broadcast: the leader's BroadcastHandler.submit, Fabric's checks
- *   included (parse, size, creator expiry, signature verified against
- *   /Channel/Writers), answering once the leader wrote the block;
+ * - broadcast: the leader's BroadcastHandler.submit as configured by
+ *   default, Fabric's checks included (parse, size, creator expiry,
+ *   signature verified against /Channel/Writers), answering once the
+ *   leader wrote the block; creator signatures are verified by its worker
+ *   pool (the cores less one threads, batched per event-loop turn; while
+ *   the workers are full the event loop verifies 16 per turn itself);
+ * - broadcast inline: the same with verifyWorkers 0, every check on the
+ *   event loop;
  * - chain: straight to the leader's RaftOrderingChain (the chain Broadcast
- *   calls), no checks: what ordering alone does;
- * - EXPERIMENT pool: Broadcast's checks run in worker threads
- *   (orderer-check-pool.ts, a bench-only prototype), then the chain.
+ *   calls), no checks: what ordering alone does.
  * Each case opens a fresh cluster and orders WARMUP_ENVELOPES untimed
- * first (JIT, identity caches, workers started). The machine is shared:
+ * first (JIT, identity caches, workers started). With the pool, "Broadcast
+ * checks" is submit's synchronous part; what runs after a worker answers
+ * (Writers policy, handing on) and the signatures the event loop verified
+ * itself fall in "rest". The machine is shared:
  * the note gives the 1-minute load average before and after, and the
  * share of the machine other processes used during the run.
  */
@@ -37,7 +43,6 @@ import { TestChannel } from '@alliance/ledger/testing';
 import { common } from '@alliance/protocol';
 import type { BenchCase } from '../lib/suite.js';
 import { CpuMeter } from '../endorsement/cpu-meter.js';
-import { CheckPool } from './orderer-check-pool.js';
 import { BLOCK_ENVELOPES, CLUSTER_NODES, OrdererCluster, type Timings } from './orderer-cluster.js';
 import { ENVELOPE_BYTES, quantile, runLoad, signedEnvelopes, type LoadResult } from './orderer-load.js';
 
@@ -55,13 +60,14 @@ const RUN_TIMEOUT_MS = 300_000;
 const SEED = 5;
 const { Status } = common;
 
-type Mode = { readonly kind: 'broadcast' } | { readonly kind: 'chain' } | { readonly kind: 'pool'; readonly workers: number };
+type Mode = { readonly kind: 'broadcast'; readonly verifyWorkers: number | undefined } | { readonly kind: 'chain' };
 
 function label(mode: Mode): string {
   const what = `orderer ${CLUSTER_NODES} nodes on disk: 1 KiB envelopes, blocks of ${BLOCK_ENVELOPES}, ${IN_FLIGHT} in flight`;
-  if (mode.kind === 'broadcast') return `${what}, via Broadcast (signature + Writers checked)`;
   if (mode.kind === 'chain') return `${what}, straight to the chain (no Broadcast checks)`;
-  return `${what}, EXPERIMENT: Broadcast checks in ${mode.workers} worker thread${mode.workers > 1 ? 's' : ''}`;
+  const workers = Math.max(1, availableParallelism() - 1);
+  if (mode.verifyWorkers === 0) return `${what}, via Broadcast (signature + Writers checked), signatures inline`;
+  return `${what}, via Broadcast (signature + Writers checked), signatures in ${workers} worker thread${workers > 1 ? 's' : ''}`;
 }
 
 interface World {
@@ -93,7 +99,6 @@ function describe(mode: Mode, r: LoadResult, t: Timings, cpu: ReturnType<CpuMete
 
 function ordererCase(mode: Mode, world: World): BenchCase {
   let cluster: OrdererCluster | undefined;
-  let pool: CheckPool | undefined;
   let result: LoadResult | undefined;
   let note = '';
   const meter = new CpuMeter();
@@ -103,13 +108,8 @@ function ordererCase(mode: Mode, world: World): BenchCase {
 
   const submitter = (c: OrdererCluster): ((env: Uint8Array) => Promise<number>) => {
     const leader = c.leader;
-    const toChain = (env: Uint8Array): Promise<number> => leader.ordering.order(env, { isConfig: false }).then(() => Status.SUCCESS, () => Status.SERVICE_UNAVAILABLE);
     if (mode.kind === 'broadcast') return (env) => leader.submit(env).then((r) => r.status);
-    if (mode.kind === 'chain') return toChain;
-    return async (env) => {
-      const status = await pool!.check(env);
-      return status === Status.SUCCESS ? toChain(env) : status;
-    };
+    return (env) => leader.ordering.order(env, { isConfig: false }).then(() => Status.SUCCESS, () => Status.SERVICE_UNAVAILABLE);
   };
 
   return {
@@ -117,12 +117,9 @@ function ordererCase(mode: Mode, world: World): BenchCase {
     opsPerCall: MEASURED_ENVELOPES,
     iterations: 1,
     before: async () => {
-      cluster = await OrdererCluster.open(world.tc, world.genesis, world.signers);
+      const verifyWorkers = mode.kind === 'broadcast' ? mode.verifyWorkers : undefined;
+      cluster = await OrdererCluster.open(world.tc, world.genesis, world.signers, verifyWorkers === undefined ? {} : { verifyWorkers });
       meter.mark();
-      if (mode.kind === 'pool') {
-        pool = new CheckPool(mode.workers, world.genesis, world.tc.channelId, world.tc.nowMs);
-        await pool.ready();
-      }
       const warm = await runLoad(world.warmup, IN_FLIGHT, submitter(cluster), () => cluster!.untilHeight(1 + WARMUP_ENVELOPES / BLOCK_ENVELOPES, RUN_TIMEOUT_MS));
       if (warm.statuses.get(Status.SUCCESS) !== WARMUP_ENVELOPES) throw new Error(`warm-up answers: ${JSON.stringify([...warm.statuses])}`);
       cluster.resetCounters();
@@ -146,10 +143,8 @@ function ordererCase(mode: Mode, world: World): BenchCase {
         note = describe(mode, r, c.timings, cpu, elu, [load0, loadavg()[0]!], c.messages);
         console.log(`  (${note})`);
       } finally {
-        await pool?.close();
         await c.close();
         cluster = undefined;
-        pool = undefined;
       }
     },
     // Read by the runner after `after`.
@@ -169,8 +164,6 @@ export default function setup(): BenchCase[] {
     throw new Error(`assertion failed: envelopes of ${Math.min(...sizes)}..${Math.max(...sizes)} bytes, ~${ENVELOPE_BYTES} wanted`);
   }
   const world: World = { tc, genesis, signers, warmup: all.slice(0, WARMUP_ENVELOPES), measured: all.slice(WARMUP_ENVELOPES) };
-  const cores = availableParallelism();
-  const pools = [...new Set([1, cores])];
-  const modes: Mode[] = [{ kind: 'broadcast' }, { kind: 'chain' }, ...pools.map((workers) => ({ kind: 'pool', workers }) as const)];
+  const modes: Mode[] = [{ kind: 'broadcast', verifyWorkers: undefined }, { kind: 'broadcast', verifyWorkers: 0 }, { kind: 'chain' }];
   return modes.map((m) => ordererCase(m, world));
 }

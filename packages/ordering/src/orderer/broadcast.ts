@@ -29,12 +29,26 @@
  * config_update) as in Fabric.
  *
  * Bad input never throws out of `submit`: every envelope gets a status.
+ *
+ * The creator's signature, the one costly check, runs on worker threads
+ * (verify-pool.ts) unless `verifyWorkers` is 0 or the load is low (a few
+ * envelopes at once, pool idle: verified here, at once): everything else stays here,
+ * in the same order, and the Writers policy is evaluated here with the
+ * identity whose signature verified, so an envelope gets the same answer
+ * with or without workers. Envelopes that pass reach the chain in the order
+ * `submit` was called (a later envelope waits for the checks of earlier
+ * ones), as they would inline.
  */
-import { AllianceError, common, decodeMessage, evaluateSignedData, buildSignedEnvelope, parseEnvelope, type ParsedEnvelope, type SignedData, type SigningIdentity } from '@alliance/protocol';
+import { availableParallelism } from 'node:os';
+import {
+  AllianceError, common, decodeMessage, evaluateSignedData, buildSignedEnvelope, parseEnvelope, type Identity, type ParsedEnvelope, type SignedData, type SigningIdentity,
+} from '@alliance/protocol';
 import { readChannelConfig, type LedgerChannelConfig } from '@alliance/ledger';
 import { changesOrdering, compileChannel, configProblem, type ChannelLookup, type CompiledChannel, type OrdererChannel } from './channel-support.js';
 import { consenterProblem } from './consenters.js';
-import { BROADCAST_ENVELOPE_BYTES_MAX, CONFIG_UPDATE_SIGNATURES_MAX } from './constants.js';
+import { BROADCAST_ENVELOPE_BYTES_MAX, CONFIG_UPDATE_SIGNATURES_MAX, VERIFY_WORKERS_MAX } from './constants.js';
+import { creatorSignatureValid } from './verify-jobs.js';
+import { VerifyPool } from './verify-pool.js';
 
 const { Status, HeaderType } = common;
 
@@ -55,11 +69,29 @@ export interface BroadcastOptions {
   readonly earlyAck?: boolean;
   /** Unix ms now (certificate expiry, policy evaluation). Default: the system clock. */
   readonly nowMs?: () => number;
+  /**
+   * Worker threads that verify creator signatures (batched per event-loop
+   * turn). Default: the cores less one, at least 1 (at most
+   * VERIFY_WORKERS_MAX); 0 verifies on the calling thread.
+   */
+  readonly verifyWorkers?: number;
+}
+
+/** What passed the checks and goes to the chain. */
+interface Checked {
+  readonly channel: OrdererChannel;
+  readonly envelope: Uint8Array;
+  readonly isConfig: boolean;
 }
 
 /** A refusal: the status and Fabric-like info. */
 class Refusal {
   constructor(readonly status: number, readonly info: string) {}
+}
+
+/** Anything else a check threw (a bug), carried to `submit`'s caller. */
+class Bug {
+  constructor(readonly cause: unknown) {}
 }
 
 function refuse(status: number, info: string): never {
@@ -69,32 +101,70 @@ function refuse(status: number, info: string): never {
 export class BroadcastHandler {
   readonly #options: BroadcastOptions;
   readonly #nowMs: () => number;
+  /** Undefined: signatures verified inline. */
+  readonly #pool: VerifyPool | undefined;
+  /** Settles once every envelope submitted so far has been checked (and, when it passed, handed to the chain). */
+  #checkedBefore: Promise<unknown> = Promise.resolve();
+  /** Envelopes queued behind a worker's check and not yet handed on (or refused): later ones queue too. */
+  #waiting = 0;
 
   constructor(options: BroadcastOptions) {
     this.#options = options;
     this.#nowMs = options.nowMs ?? Date.now;
+    const workers = options.verifyWorkers ?? Math.min(VERIFY_WORKERS_MAX, Math.max(1, availableParallelism() - 1));
+    this.#pool = workers === 0 ? undefined : new VerifyPool(workers);
+  }
+
+  /** The signature workers (undefined when verifying inline); for diagnostics and tests. */
+  get verifyPool(): VerifyPool | undefined {
+    return this.#pool;
+  }
+
+  /** Stops the signature workers; later submits verify inline. */
+  close(): Promise<void> {
+    return this.#pool?.close() ?? Promise.resolve();
   }
 
   /** Checks one envelope and has it ordered; never throws for bad input. */
   async submit(envelope: Uint8Array): Promise<BroadcastResult> {
-    let checked: { channel: OrdererChannel; envelope: Uint8Array; isConfig: boolean };
+    let checked: Checked | Promise<Checked>;
     try {
       checked = this.#check(envelope);
     } catch (err) {
       if (err instanceof Refusal) return { status: err.status, info: err.info };
       throw err;
     }
-    return this.#order(checked.channel, checked.envelope, checked.isConfig);
+    if (!(checked instanceof Promise) && this.#waiting === 0) return this.#order(checked.channel, checked.envelope, checked.isConfig);
+    // Never rejects, so no rejection waits unhandled behind the checks of earlier envelopes.
+    const outcome = checked instanceof Promise
+      ? checked.then((ok): Checked | Refusal | Bug => ok, (err: unknown) => (err instanceof Refusal ? err : new Bug(err)))
+      : Promise.resolve(checked);
+    // Hand envelopes to the chain in submit order: wait for the checks of those submitted before. This
+    // continuation is registered before any later submit's, and calls the chain synchronously.
+    const turn = this.#checkedBefore.then(() => outcome);
+    this.#checkedBefore = turn;
+    this.#waiting++;
+    const ready = await turn;
+    this.#waiting--;
+    if (ready instanceof Refusal) return { status: ready.status, info: ready.info };
+    if (ready instanceof Bug) throw ready.cause;
+    return this.#order(ready.channel, ready.envelope, ready.isConfig);
   }
 
-  /** Everything before ordering; returns what to order or throws a Refusal. */
-  #check(bytes: Uint8Array): { channel: OrdererChannel; envelope: Uint8Array; isConfig: boolean } {
+  /** Everything before ordering; returns what to order (later, when a worker verifies the signature) or throws a Refusal. */
+  #check(bytes: Uint8Array): Checked | Promise<Checked> {
     const env = parse(bytes);
     const channel = this.#options.channels(env.channelId) ?? refuse(Status.BAD_REQUEST, `channel ${env.channelId} is not served by this orderer`);
     if (env.type === HeaderType.CONFIG) refuse(Status.BAD_REQUEST, 'a CONFIG message cannot be broadcast directly; send a CONFIG_UPDATE');
     if (env.type === HeaderType.ORDERER_TRANSACTION) refuse(Status.BAD_REQUEST, 'ORDERER_TRANSACTION messages are no longer supported');
     const c = compiled(channel.config);
-    this.#filter(env, c);
+    const filtered = this.#filter(env, c);
+    if (filtered === undefined) return this.#afterFilter(env, bytes, channel, c);
+    return filtered.then(() => this.#afterFilter(env, bytes, channel, c));
+  }
+
+  /** The checks after the filters: a config update's own, and the CONFIG envelope made of it. */
+  #afterFilter(env: ParsedEnvelope, bytes: Uint8Array, channel: OrdererChannel, c: CompiledChannel): Checked {
     if (env.type !== HeaderType.CONFIG_UPDATE) return { channel, envelope: bytes, isConfig: false };
     const next = this.#checkConfigUpdate(env, channel.config, c);
     const config = buildSignedEnvelope({ type: HeaderType.CONFIG, channelId: channel.config.channelId, data: next.bytes, signer: this.#options.signer, timestampMs: this.#nowMs() });
@@ -104,17 +174,24 @@ export class BroadcastHandler {
     return { channel, envelope: config, isConfig: true };
   }
 
-  /** Fabric's standard channel filters: empty, size, expiration, signature against Writers. */
-  #filter(env: ParsedEnvelope, c: CompiledChannel): void {
+  /**
+   * Fabric's standard channel filters: empty, size, expiration, signature
+   * against Writers. Refuses by throwing; a promise when a worker verifies
+   * the signature (rejected with the Refusal).
+   */
+  #filter(env: ParsedEnvelope, c: CompiledChannel): Promise<void> | undefined {
     if (env.payloadBytes.length === 0) refuse(Status.BAD_REQUEST, 'the message is empty');
     const size = env.payloadBytes.length + env.signature.length;
     if (size > c.absoluteMaxBytes) refuse(Status.BAD_REQUEST, `the message is ${size} bytes and exceeds the maximum of ${c.absoluteMaxBytes} bytes`);
     const nowMs = this.#nowMs();
     if (expired(env.signatureHeader.creator, c, nowMs)) refuse(Status.BAD_REQUEST, 'the broadcast client identity has expired');
-    const signed: SignedData = { identity: env.signatureHeader.creator, data: env.payloadBytes, signature: env.signature };
-    if (!evaluateSignedData(c.writers, [signed], { deserializer: c.registry, atMs: nowMs })) {
-      refuse(Status.FORBIDDEN, 'the creator\'s signature does not satisfy the channel Writers policy');
-    }
+    // evaluateSignedData over the one signer, its signature check split out: a creator that does not
+    // deserialize or whose signature fails counts as no signer (Fabric's SignatureSetToValidIdentities).
+    const creator = deserialized(env.signatureHeader.creator, c);
+    if (creator === undefined) return writers(c, [], nowMs);
+    // No pool, or low load (VERIFY_INLINE_RUN_MAX): verify here, at once.
+    if (this.#pool === undefined || this.#pool.claimInline()) return writers(c, creatorSignatureValid(creator.publicKey, env.payloadBytes, env.signature) ? [creator] : [], nowMs);
+    return this.#pool.verify(creator.publicKey, env.payloadBytes, env.signature).then((valid) => writers(c, valid ? [creator] : [], nowMs));
   }
 
   #checkConfigUpdate(env: ParsedEnvelope, current: LedgerChannelConfig, c: CompiledChannel): LedgerChannelConfig {
@@ -200,6 +277,23 @@ function rethrowAs(err: unknown, what: string): never {
 function sizeOf(envelopeBytes: Uint8Array): number {
   const env = common.Envelope.decode(envelopeBytes);
   return env.payload.length + env.signature.length;
+}
+
+/** The creator as the channel's MSPs read it; undefined when they cannot (it then counts as no signer). */
+function deserialized(creator: Uint8Array, c: CompiledChannel): Identity | undefined {
+  try {
+    return c.registry.deserialize(creator);
+  } catch {
+    return undefined;
+  }
+}
+
+/** /Channel/Writers over the signers whose signatures verified; a FORBIDDEN Refusal when not satisfied. */
+function writers(c: CompiledChannel, signers: readonly Identity[], nowMs: number): undefined {
+  if (!c.writers.evaluateIdentities(signers, { deserializer: c.registry, atMs: nowMs })) {
+    refuse(Status.FORBIDDEN, 'the creator\'s signature does not satisfy the channel Writers policy');
+  }
+  return undefined;
 }
 
 /** Fabric's expiration rule: a creator that deserializes and whose certificate ended before now. */

@@ -112,3 +112,14 @@ export class CreatorClientIdentity implements ClientIdentity {
     return actual !== null && actual === value;
   }
 }
+
+/**
+ * The creator of the stub's proposal as a ClientIdentity: the one Alliance's
+ * simulation stub built from the identity the endorser already validated
+ * (`clientIdentity()`), else one parsed from `getCreator()` (any other
+ * fabric-shim stub).
+ */
+export function clientIdentityOf(stub: ChaincodeStub): ClientIdentity {
+  const own = (stub as { clientIdentity?: () => ClientIdentity | undefined }).clientIdentity?.();
+  return own ?? new CreatorClientIdentity(stub);
+}

@@ -16,7 +16,7 @@ import { ChaincodeStatus, type Chaincode, type ChaincodeResponse, type Chaincode
 import {
   CONTRACT_METADATA_SCHEMA, SYSTEM_CONTRACT_NAME, type ChaincodeMetadata, type ContractMetadata, type TransactionMetadata,
 } from './chaincode-metadata.js';
-import { CreatorClientIdentity } from './client-identity.js';
+import { clientIdentityOf } from './client-identity.js';
 import { CONTRACTS_PER_CHAINCODE_MAX } from './constants.js';
 import { ContractError } from './errors.js';
 import { splitFunctionName } from './function-name.js';
@@ -201,7 +201,7 @@ export function routedChaincode(spec: RoutedChaincodeSpec): ContractChaincode {
       const instance = binding.instantiate();
       const ctx = instance.createContext();
       ctx.setChaincodeStub(stub);
-      ctx.setClientIdentity(new CreatorClientIdentity(stub));
+      ctx.setClientIdentity(clientIdentityOf(stub));
       binding.prepareContext?.(ctx);
       const transaction = binding.transactions.get(fcn);
       if (!transaction) return success(binding.unknownTransactionPayload(await instance.unknownTransaction(ctx)));

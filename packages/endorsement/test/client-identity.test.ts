@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRootCa, createSigningIdentity, issueCertificate, msp, type CertificateAuthority, type MspDefinition, type SigningIdentity,
 } from '@alliance/protocol';
-import { X509ClientIdentity, endorserChannelOf } from '../src/index.js';
+import { type SimulationStub, X509ClientIdentity } from '../src/index.js';
 import { EndorsingWorld, NS, ProbeContract, type ProbeBody } from './simulation-fixture.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -70,11 +70,11 @@ const org3 = cryptogenOrg('Org3MSP', 'org3.example.com');
 const contract = new ProbeContract();
 let world: EndorsingWorld;
 
-/** The creator's X509ClientIdentity, as the contract builds it from the stub's creator and the channel's MSPs. */
+/** The creator's X509ClientIdentity, as the simulation stub gives it (built from the identity the endorser validated). */
 const seeIdentity: ProbeBody<Seen> = async (stub) => {
+  const cid = (stub as SimulationStub).clientIdentity();
+  if (!(cid instanceof X509ClientIdentity)) throw new Error('the endorser gave the stub no creator identity');
   const creator = stub.getCreator();
-  const serialized = msp.SerializedIdentity.encode({ mspid: creator.mspid, idBytes: creator.idBytes }).finish();
-  const cid = new X509ClientIdentity(endorserChannelOf(world.ledger)().deserializer.deserialize(serialized));
   // a contract that scribbles over what it was given
   cid.getIDBytes().fill(0);
   const names = ['hf.EnrollmentID', 'hf.Type', 'hf.Affiliation', 'role', 'empty', 'missing', 'constructor', '__proto__'];

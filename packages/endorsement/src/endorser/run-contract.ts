@@ -107,7 +107,7 @@ export async function runContract(input: ContractRunInput): Promise<ContractRun>
     if (initRefusal) return { response: initRefusal, rwset: EMPTY, definition };
     try {
       stub = new SimulationStub({
-        simulator, proposal, peerMspId: input.peerMspId, registry: input.chaincodes, history: input.ledger,
+        simulator, proposal, creator: input.creator, peerMspId: input.peerMspId, registry: input.chaincodes, history: input.ledger,
         // Fabric's CheckInvocation: the callee must be defined (the read is recorded) and initialized.
         checkCallee: async (callee) => {
           const calleeDefinition = await lookup(callee);

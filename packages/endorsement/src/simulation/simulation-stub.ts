@@ -25,12 +25,13 @@
  */
 import type { ChaincodeProposal, ChaincodeResponse, ChaincodeStub, Iterators, SerializedIdentity, StateQueryResponse, Timestamp } from 'fabric-shim-api';
 import type { StateEntry } from '@alliance/ledger';
-import type { ParsedProposal } from '@alliance/protocol';
+import type { Identity, ParsedProposal } from '@alliance/protocol';
 import type { ChaincodeRegistry } from '../chaincode.js';
 import { CHAINCODE_EVENT_BYTES_MAX, INVOKE_ARGS_BYTES_MAX, INVOKE_DEPTH_MAX, PAGE_SIZE_MAX, QUERY_RESULTS_MAX } from '../constants.js';
 import { VALIDATION_PARAMETER } from '../core/validation-parameter-updates.js';
 import { SimulationError } from '../errors.js';
 import { createCompositeKey, partialCompositeKeyRange, simpleKeyRange, splitCompositeKey } from './composite-key.js';
+import { X509ClientIdentity } from './client-identity.js';
 import { ProposalView } from './proposal-view.js';
 import { HistoryQueryIterator, StateQueryIterator, asyncIterablePromise, type HistorySource } from './stub-iterators.js';
 import type { TxSimulator } from './tx-simulator.js';
@@ -49,6 +50,8 @@ export interface SimulationStubOptions {
   readonly args?: readonly Uint8Array[];
   /** The endorsing peer's MSP id, for getMspID. */
   readonly peerMspId?: string;
+  /** The proposal's creator as the endorser deserialized and validated it, for `clientIdentity()`. */
+  readonly creator?: Identity;
   /** Contracts installed on the peer, which invokeChaincode may call once `checkCallee` lets it. */
   readonly registry?: ChaincodeRegistry;
   /**
@@ -87,6 +90,7 @@ export class SimulationStub implements ChaincodeStub {
   private readonly view: ProposalView;
   private readonly args: readonly Uint8Array[];
   private readonly callers: readonly string[];
+  private creatorIdentity: X509ClientIdentity | undefined;
   private stringArgs: string[] | undefined;
   private event: SimulationEvent | undefined;
 
@@ -154,6 +158,18 @@ export class SimulationStub implements ChaincodeStub {
   }
 
   /** @throws SimulationError PEER_MSP_UNSET when the endorser gave no MSP id (fabric-shim: CORE_PEER_LOCALMSPID unset) */
+  /**
+   * The creator as fabric-shim's ClientIdentity, built from the identity the
+   * endorser already validated (no certificate parsed again), or undefined
+   * when the stub was made without it. An Alliance extension: the contract
+   * SDK uses it for `ctx.clientIdentity` when present.
+   */
+  clientIdentity(): X509ClientIdentity | undefined {
+    if (!this.options.creator) return undefined;
+    this.creatorIdentity ??= new X509ClientIdentity(this.options.creator);
+    return this.creatorIdentity;
+  }
+
   getMspID(): string {
     if (this.options.peerMspId === undefined) throw new SimulationError('PEER_MSP_UNSET', "the peer's MSP id is not set", {});
     return this.options.peerMspId;

@@ -32,7 +32,7 @@ import { createRng, rngIntBelow, type Rng } from '../src/core/rng.js';
 import { Ledger, verifyLedger } from '../src/index.js';
 import { encodeBlockChain } from '../src/testing/block-chain-file.js';
 import { buildCrashChain, commitChecked, ledgerImage, type CrashChain, type LedgerImage } from './crash-chain.js';
-import { seedsFromEnv, withReplay } from './seeds.js';
+import { seedsFromEnv, withReplay } from '../src/testing/seeds.js';
 
 const FILE = 'test/crash-process.test.ts';
 const SEEDS = seedsFromEnv('CRASH_SEEDS', 1, 30);

@@ -33,7 +33,7 @@ import {
   type CrashKeep, type KvBatch, type KvEntry, type KvRange, type KvSnapshot, type KvStore, type KvWriteOptions,
 } from '../src/index.js';
 import { buildCrashChain, commitChecked, ledgerImage, type CrashChain, type LedgerImage } from './crash-chain.js';
-import { seedsFromEnv, withReplay } from './seeds.js';
+import { seedsFromEnv, withReplay } from '../src/testing/seeds.js';
 
 const FILE = 'test/crash-sim.test.ts';
 const SEEDS = seedsFromEnv('SIM_SEEDS', 1, 200);

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, rngIntBelow, type Rng } from '@alliance/ledger';
+import { seedsFromEnv } from '@alliance/ledger/testing';
 import { RaftLogStore } from '../src/wal/index.js';
 import { logImage, modelOf, nextSave, workloadRng, WorkloadModel } from '../src/wal/wal-workload.js';
 import { crashImages } from './wal-harness.js';
@@ -36,12 +37,6 @@ const KILL_AFTER_SPAWN_MS_MAX = 400;
 /** Report-based kills land this long after the report at most. */
 const KILL_AFTER_REPORT_MS_MAX = 5;
 const CHILD_RUN_MS_MAX = 30_000;
-
-function seedsFromEnv(name: string, from: number, to: number): number[] {
-  const m = /^(\d+)(?:\.\.(\d+))?$/.exec(process.env[name]?.trim() ?? '');
-  if (m) { from = Number(m[1]); to = Number(m[2] ?? m[1]); }
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
 
 type KillPlan = { readonly afterSpawnMs: number } | { readonly afterSaves: number; readonly afterMs: number };
 

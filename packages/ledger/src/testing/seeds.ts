@@ -20,7 +20,7 @@ export function seedsFromEnv(name: string, from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-/** The command, run from packages/ledger, that replays `seed` of `file`. */
+/** The command, run from the test's package directory, that replays `seed` of `file`. */
 export function replayCommand(name: string, seed: number, file: string): string {
   return `${name}=${seed}..${seed} npx vitest run ${file}`;
 }
